@@ -1,0 +1,187 @@
+//! `hingebot ask` and `hingebot chat`: the offline assistant in a terminal or a script.
+
+use super::render::reply_text;
+use crate::assistant::{Assistant, Reply, ReplyKind};
+use crate::matcher::{normalize, Origin};
+use clap::Args;
+use serde::Serialize;
+use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The question, as you would type it in chat.
+    pub question: String,
+    /// Print the reply as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Show how the question was understood: tokens, rewrites and the top 5 scores.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+#[derive(Serialize)]
+struct JsonSuggestion<'a> {
+    id: &'a str,
+    score: f32,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonReply<'a> {
+    kind: ReplyKind,
+    id: Option<&'a str>,
+    score: f32,
+    answer: Option<&'a str>,
+    suggestions: Vec<JsonSuggestion<'a>>,
+    followups: &'a [String],
+}
+
+/// Answers one question.
+pub fn ask(assistant: &Assistant, args: &AskArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let reply = assistant.reply(&args.question);
+    if args.json {
+        let json = JsonReply {
+            kind: reply.kind,
+            id: reply.entry.as_deref(),
+            score: round(reply.score),
+            answer: reply
+                .entry
+                .as_deref()
+                .and_then(|id| assistant.kb().entry(id))
+                .map(|e| e.answer.as_str()),
+            suggestions: reply
+                .suggestions
+                .iter()
+                .map(|s| JsonSuggestion {
+                    id: &s.id,
+                    score: round(s.score),
+                    summary: &s.summary,
+                })
+                .collect(),
+            followups: &reply.followups,
+        };
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}", reply_text(&reply, assistant.kb()))?;
+    }
+    if args.explain {
+        explain(assistant, &args.question, out)?;
+    }
+    Ok(())
+}
+
+fn round(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Prints how a question was understood.
+pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> anyhow::Result<()> {
+    writeln!(out, "\n--- explain")?;
+    writeln!(out, "normalized: {}", normalize(question))?;
+    let found = assistant.matcher().find(question, assistant.settings());
+    let tokens: Vec<String> = found
+        .terms
+        .iter()
+        .map(|t| match &t.origin {
+            Origin::Word => t.text.clone(),
+            Origin::Synonym(from) => format!("{} (synonym of \"{from}\")", t.text),
+            Origin::Typo(from) => format!("{} (typo \"{from}\")", t.text),
+            Origin::Unknown => format!("{} (unknown)", t.text),
+        })
+        .collect();
+    writeln!(out, "tokens: {}", tokens.join(", "))?;
+    if let Some(flag) = crate::safety::triage(question) {
+        writeln!(out, "red flag: {}", flag.describe())?;
+    }
+    writeln!(out, "top scores:")?;
+    for (i, score) in found.ranked.iter().take(5) {
+        writeln!(out, "  {:.3}  {}", score, assistant.kb().entries()[*i].id)?;
+    }
+    let s = assistant.settings();
+    writeln!(
+        out,
+        "thresholds: answer {:.2} (margin {:.2}), suggest {:.2}",
+        s.answer_threshold, s.answer_margin, s.suggest_threshold
+    )?;
+    Ok(())
+}
+
+/// An interactive session on a terminal; one reply per line when stdin is a pipe. `quit` or EOF ends it.
+pub fn chat(assistant: &Assistant, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut session = Session::default();
+    if std::io::stdin().is_terminal() {
+        writeln!(
+            out,
+            "hingebot — ask about bending and lifting safely (knowledge base {}, {} topics). Type `quit` to leave.",
+            assistant.kb().version(),
+            assistant.kb().entries().len()
+        )?;
+        let mut editor = rustyline::DefaultEditor::new()?;
+        loop {
+            match editor.readline("you> ") {
+                Ok(line) => {
+                    let _ = editor.add_history_entry(line.as_str());
+                    if !session.respond(assistant, &line, out)? {
+                        break;
+                    }
+                }
+                Err(
+                    rustyline::error::ReadlineError::Interrupted
+                    | rustyline::error::ReadlineError::Eof,
+                ) => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    } else {
+        for line in std::io::stdin().lock().lines() {
+            if !session.respond(assistant, &line?, out)? {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Chat state: the last suggestions, so typing their number opens one.
+#[derive(Default)]
+struct Session {
+    last: Option<Reply>,
+}
+
+impl Session {
+    /// Replies to one line; false when the user asked to leave.
+    fn respond(
+        &mut self,
+        assistant: &Assistant,
+        line: &str,
+        out: &mut dyn Write,
+    ) -> anyhow::Result<bool> {
+        let trimmed = line.trim();
+        if matches!(
+            trimmed.to_lowercase().as_str(),
+            "quit" | "exit" | "/quit" | "bye"
+        ) {
+            return Ok(false);
+        }
+        let picked = trimmed.parse::<usize>().ok().and_then(|n| {
+            let last = self.last.as_ref()?;
+            let id = match last.kind {
+                ReplyKind::Suggest => last.suggestions.get(n.checked_sub(1)?)?.id.clone(),
+                _ => last.followups.get(n.checked_sub(1)?)?.clone(),
+            };
+            assistant.kb().entry(&id).map(|e| Reply {
+                kind: ReplyKind::Answer,
+                entry: Some(e.id.clone()),
+                score: 1.0,
+                suggestions: Vec::new(),
+                followups: e.related.clone(),
+            })
+        });
+        let reply = picked.unwrap_or_else(|| assistant.reply(line));
+        writeln!(out, "{}\n", reply_text(&reply, assistant.kb()))?;
+        out.flush()?;
+        self.last = Some(reply);
+        Ok(true)
+    }
+}

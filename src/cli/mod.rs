@@ -1,0 +1,35 @@
+//! The command-line adapter: parses arguments and renders core replies as terminal text or JSON.
+
+pub mod ask;
+pub mod eval;
+pub mod kb;
+pub mod lift;
+pub mod render;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// hingebot: learn to lift and bend safely with the hip hinge.
+#[derive(Debug, Parser)]
+#[command(name = "hingebot", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file (default: $HINGEBOT_CONFIG, then ./config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ask one question and print the reply.
+    Ask(ask::AskArgs),
+    /// Chat with the assistant offline (reads lines from stdin when it is not a terminal).
+    Chat,
+    /// Score the matcher on a question set (JSON lines).
+    Eval(eval::EvalArgs),
+    /// Check or export the knowledge base.
+    Kb(kb::KbArgs),
+    /// Evaluate a lifting task with the revised NIOSH lifting equation.
+    Lift(lift::LiftArgs),
+}

@@ -1,0 +1,252 @@
+//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`) and the poise framework that runs them.
+
+use super::render::{self, Asked};
+use super::{buttons, messages, Bot, Context, Error};
+use crate::ReplyKind;
+use poise::serenity_prelude as serenity;
+use std::sync::Arc;
+
+/// The poise framework: commands, error replies, message and button handling, command registration.
+pub fn framework(bot: Arc<Bot>) -> poise::Framework<Arc<Bot>, Error> {
+    let dev_guild = bot.settings.dev_guild_id;
+    poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: vec![ask(), tip(), topics(), hingebot()],
+            allowed_mentions: Some(render::no_mentions()),
+            on_error: |error| Box::pin(on_error(error)),
+            event_handler: |framework, event| Box::pin(on_event(framework, event)),
+            // No prefix commands: the bot reads messages only to answer questions.
+            prefix_options: poise::PrefixFrameworkOptions {
+                prefix: None,
+                mention_as_prefix: false,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                let commands = poise::builtins::create_application_commands(&framework.options().commands);
+                let registered = match dev_guild {
+                    Some(guild) => serenity::GuildId::new(guild)
+                        .set_commands(&ctx.http, commands)
+                        .await
+                        .map(|_| ()),
+                    None => serenity::Command::set_global_commands(&ctx.http, commands)
+                        .await
+                        .map(|_| ()),
+                };
+                // Messages and buttons still work without commands, so a failed registration is not fatal.
+                if let Err(e) = registered {
+                    tracing::error!("could not register slash commands: {e}");
+                }
+                Ok(bot)
+            })
+        })
+        .build()
+}
+
+async fn on_event(
+    framework: poise::FrameworkContext<'_, Arc<Bot>, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    let http = &framework.serenity_context.http;
+    let bot = framework.user_data;
+    match event {
+        serenity::FullEvent::Message { new_message } => {
+            messages::handle(http, bot, framework.bot_id(), new_message).await
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(component),
+        } => buttons::handle(http, bot, component).await,
+        _ => Ok(()),
+    }
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Arc<Bot>, Error>) {
+    let sent = match error {
+        poise::FrameworkError::MissingUserPermissions {
+            missing_permissions,
+            ctx,
+            ..
+        } => {
+            let needed = missing_permissions
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "Manage Channels".to_string());
+            ctx.send(render::text_reply(
+                &format!("Only members with the {needed} permission can change where I answer."),
+                true,
+            ))
+            .await
+            .map(|_| ())
+        }
+        poise::FrameworkError::GuildOnly { ctx, .. } => ctx
+            .send(render::text_reply(
+                "This command only works in a server.",
+                true,
+            ))
+            .await
+            .map(|_| ()),
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::warn!(command = %ctx.command().qualified_name, "command failed: {error:#}");
+            ctx.send(render::text_reply(
+                "Something went wrong on my side. Please try again in a moment.",
+                true,
+            ))
+            .await
+            .map(|_| ())
+        }
+        poise::FrameworkError::EventHandler { error, .. } => {
+            tracing::warn!("handling a Discord event failed: {error:#}");
+            Ok(())
+        }
+        other => poise::builtins::on_error(other).await,
+    };
+    if let Err(e) = sent {
+        tracing::warn!("could not report an error to the user: {e}");
+    }
+}
+
+/// Ask a question about the hip hinge or lifting safely at work
+#[poise::command(slash_command)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question, e.g. how do I hip hinge?"]
+    #[max_length = 500]
+    question: String,
+) -> Result<(), Error> {
+    let bot = ctx.data();
+    let reply = bot.assistant.reply(&question);
+    let card = render::reply_card(&reply, bot.assistant.kb(), Asked::Directly)
+        .unwrap_or_else(|| render::abstain_card(bot.assistant.kb()));
+    ctx.send(card.poise_reply(false)).await?;
+    if matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Suggest) {
+        bot.note_unanswered(&question).await;
+    }
+    Ok(())
+}
+
+/// Today's hip hinge tip
+#[poise::command(slash_command)]
+pub async fn tip(ctx: Context<'_>) -> Result<(), Error> {
+    let kb = ctx.data().assistant.kb();
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let reply = match crate::tips::tip_of_the_day(kb.tips(), today) {
+        Some(tip) => render::tip_card(tip, kb).poise_reply(false),
+        None => render::text_reply("There are no tips in the knowledge base yet.", true),
+    };
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// Browse everything the bot knows, by topic
+#[poise::command(slash_command)]
+pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
+    let card = render::topics_card(ctx.data().assistant.kb());
+    ctx.send(card.poise_reply(true)).await?;
+    Ok(())
+}
+
+/// About hingebot, and where it answers
+#[poise::command(slash_command, subcommands("about", "channels"), subcommand_required)]
+pub async fn hingebot(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// What this bot is, its disclaimer and its knowledge base
+#[poise::command(slash_command)]
+pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
+    let card = render::about_card(ctx.data().assistant.kb());
+    ctx.send(card.poise_reply(true)).await?;
+    Ok(())
+}
+
+/// Channels where the bot answers without being mentioned (needs Manage Channels)
+#[poise::command(
+    slash_command,
+    subcommands("channels_add", "channels_remove", "channels_list"),
+    subcommand_required,
+    guild_only,
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn channels(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Answer confident questions and red flags here without being mentioned
+#[poise::command(
+    slash_command,
+    rename = "add",
+    guild_only,
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn channels_add(
+    ctx: Context<'_>,
+    #[description = "The channel (default: this one)"]
+    #[channel_types("Text")]
+    channel: Option<serenity::ChannelId>,
+) -> Result<(), Error> {
+    let channel = channel.unwrap_or_else(|| ctx.channel_id()).get();
+    let bot = ctx.data();
+    let by = bot.users.hash(ctx.author().id.get());
+    let added = bot
+        .store
+        .call(move |s| s.add_safety_channel(channel, Some(&by)))
+        .await?;
+    bot.set_safety_channel(channel, true);
+    let text = if added {
+        format!("Done: in <#{channel}> I'll now answer confident questions and red flags without being mentioned.")
+    } else {
+        format!("<#{channel}> was already a safety channel.")
+    };
+    ctx.send(render::text_reply(&text, true)).await?;
+    Ok(())
+}
+
+/// Stop answering unprompted in a channel
+#[poise::command(
+    slash_command,
+    rename = "remove",
+    guild_only,
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn channels_remove(
+    ctx: Context<'_>,
+    #[description = "The channel (default: this one)"]
+    #[channel_types("Text")]
+    channel: Option<serenity::ChannelId>,
+) -> Result<(), Error> {
+    let channel = channel.unwrap_or_else(|| ctx.channel_id()).get();
+    let bot = ctx.data();
+    let removed = bot
+        .store
+        .call(move |s| s.remove_safety_channel(channel))
+        .await?;
+    bot.set_safety_channel(channel, false);
+    let text = if bot.settings.safety_channels.contains(&channel) {
+        format!("<#{channel}> is set in config.toml (`discord.safety_channels`); remove it there to stop me answering unprompted.")
+    } else if removed {
+        format!("Done: in <#{channel}> I'll only answer when mentioned.")
+    } else {
+        format!("<#{channel}> was not a safety channel.")
+    };
+    ctx.send(render::text_reply(&text, true)).await?;
+    Ok(())
+}
+
+/// List the channels where the bot answers unprompted
+#[poise::command(
+    slash_command,
+    rename = "list",
+    guild_only,
+    required_permissions = "MANAGE_CHANNELS"
+)]
+pub async fn channels_list(ctx: Context<'_>) -> Result<(), Error> {
+    let bot = ctx.data();
+    let added = bot.store.call(|s| s.safety_channels()).await?;
+    let text = render::channels_text(&bot.settings.safety_channels, &added);
+    ctx.send(render::text_reply(&text, true)).await?;
+    Ok(())
+}

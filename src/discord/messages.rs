@@ -1,0 +1,344 @@
+//! Plain messages: answers mentions and DMs, and confident questions or red flags in safety channels.
+//!
+//! [`decide`] is the whole policy (who is answered, cooldowns, thresholds) and does no I/O;
+//! [`handle`] feeds it a serenity message and sends what it decided.
+
+use super::render::{self, Asked, Card};
+use super::Bot;
+use crate::{Reply, ReplyKind};
+use poise::serenity_prelude as serenity;
+use std::time::Instant;
+
+/// The parts of a message the policy looks at.
+#[derive(Debug, Clone)]
+pub struct Incoming<'a> {
+    pub author_id: u64,
+    /// Bots, webhooks and system users.
+    pub author_is_bot: bool,
+    pub channel_id: u64,
+    /// `false` in a DM.
+    pub in_guild: bool,
+    /// The bot is among the mentioned users.
+    pub mentions_bot: bool,
+    pub content: &'a str,
+}
+
+/// Why the bot is looking at a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Dm,
+    Mention,
+    SafetyChannel,
+}
+
+/// What to do with a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Send nothing.
+    Ignore,
+    /// Answer with this card; `unanswered` is set when the question should be noted for curators.
+    Reply {
+        card: Card,
+        reply: Reply,
+        trigger: Trigger,
+        unanswered: bool,
+    },
+    /// A cooled-down user in a DM: a short note.
+    CooldownNote(String),
+}
+
+/// Removes the bot's own mention (`<@id>` or `<@!id>`) from a message.
+pub fn strip_mention(content: &str, bot_id: u64) -> String {
+    content
+        .replace(&format!("<@{bot_id}>"), " ")
+        .replace(&format!("<@!{bot_id}>"), " ")
+        .trim()
+        .to_string()
+}
+
+/// Decides how to answer one message. Starts the sender's cooldown when it answers.
+pub fn decide(bot: &Bot, bot_id: u64, msg: &Incoming<'_>, now: Instant) -> Outcome {
+    if msg.author_is_bot || msg.author_id == bot_id {
+        return Outcome::Ignore;
+    }
+    let trigger = if !msg.in_guild {
+        Trigger::Dm
+    } else if msg.mentions_bot {
+        Trigger::Mention
+    } else if bot.is_safety_channel(msg.channel_id) {
+        Trigger::SafetyChannel
+    } else {
+        return Outcome::Ignore;
+    };
+    let text = strip_mention(msg.content, bot_id);
+    let reply = bot.assistant.reply(&text);
+    let red_flag = reply.kind == ReplyKind::RedFlag;
+
+    let asked = if trigger == Trigger::SafetyChannel {
+        let confident =
+            reply.kind == ReplyKind::Answer && reply.score >= bot.settings.channel_answer_threshold;
+        if !(red_flag || confident) {
+            return Outcome::Ignore;
+        }
+        Asked::Unprompted
+    } else {
+        Asked::Directly
+    };
+
+    // Red flags are always answered, cooldown or not.
+    if !red_flag
+        && !bot
+            .cooldowns
+            .try_start((msg.author_id, msg.channel_id), now)
+    {
+        return match trigger {
+            Trigger::Dm => {
+                Outcome::CooldownNote(render::cooldown_note(bot.settings.cooldown_seconds))
+            }
+            _ => Outcome::Ignore,
+        };
+    }
+    match render::reply_card(&reply, bot.assistant.kb(), asked) {
+        Some(card) => Outcome::Reply {
+            card,
+            unanswered: asked == Asked::Directly
+                && matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Suggest),
+            reply,
+            trigger,
+        },
+        None => Outcome::Ignore,
+    }
+}
+
+/// Reads a serenity message into the policy's terms.
+pub fn incoming<'a>(msg: &'a serenity::Message, bot_id: serenity::UserId) -> Incoming<'a> {
+    Incoming {
+        author_id: msg.author.id.get(),
+        author_is_bot: msg.author.bot || msg.author.system || msg.webhook_id.is_some(),
+        channel_id: msg.channel_id.get(),
+        in_guild: msg.guild_id.is_some(),
+        mentions_bot: msg.mentions.iter().any(|u| u.id == bot_id),
+        content: &msg.content,
+    }
+}
+
+/// Handles one `MESSAGE_CREATE`: decides, then sends at most one message.
+pub async fn handle(
+    http: &serenity::Http,
+    bot: &Bot,
+    bot_id: serenity::UserId,
+    msg: &serenity::Message,
+) -> anyhow::Result<()> {
+    if !matches!(
+        msg.kind,
+        serenity::MessageType::Regular | serenity::MessageType::InlineReply
+    ) {
+        return Ok(());
+    }
+    let outcome = decide(bot, bot_id.get(), &incoming(msg, bot_id), Instant::now());
+    match outcome {
+        Outcome::Ignore => Ok(()),
+        Outcome::CooldownNote(text) => {
+            msg.channel_id
+                .send_message(http, render::text_message(&text))
+                .await?;
+            Ok(())
+        }
+        Outcome::Reply {
+            card,
+            reply,
+            trigger,
+            unanswered,
+        } => {
+            tracing::debug!(kind = ?reply.kind, entry = ?reply.entry, ?trigger, "answering a message");
+            let message = card.message().reference_message((msg.channel_id, msg.id));
+            msg.channel_id.send_message(http, message).await?;
+            if unanswered {
+                bot.note_unanswered(&strip_mention(&msg.content, bot_id.get()))
+                    .await;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DiscordSettings, MatcherSettings};
+    use crate::store::Store;
+    use crate::{Assistant, KnowledgeBase};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const BOT: u64 = 1;
+    const SAFETY: u64 = 50;
+
+    async fn bot(cooldown_seconds: u64) -> Arc<Bot> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let kb = KnowledgeBase::load(&dir).unwrap();
+        let assistant = Arc::new(Assistant::new(Arc::new(kb), MatcherSettings::default()));
+        let settings = DiscordSettings {
+            safety_channels: vec![SAFETY],
+            cooldown_seconds,
+            ..DiscordSettings::default()
+        };
+        Bot::new(assistant, Store::open_in_memory().unwrap(), settings)
+            .await
+            .unwrap()
+    }
+
+    fn msg(channel: u64, in_guild: bool, mentions_bot: bool, content: &str) -> Incoming<'_> {
+        Incoming {
+            author_id: 7,
+            author_is_bot: false,
+            channel_id: channel,
+            in_guild,
+            mentions_bot,
+            content,
+        }
+    }
+
+    fn kind(outcome: &Outcome) -> Option<ReplyKind> {
+        match outcome {
+            Outcome::Reply { reply, .. } => Some(reply.kind),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn bots_and_the_bot_itself_are_never_answered() {
+        let bot = bot(0).await;
+        let now = Instant::now();
+        let mut m = msg(10, true, true, "<@1> how do I hip hinge");
+        m.author_is_bot = true;
+        assert_eq!(decide(&bot, BOT, &m, now), Outcome::Ignore);
+        let mut m = msg(10, false, false, "how do I hip hinge");
+        m.author_id = BOT;
+        assert_eq!(decide(&bot, BOT, &m, now), Outcome::Ignore);
+    }
+
+    #[tokio::test]
+    async fn unmentioned_messages_are_answered_only_in_safety_channels_and_only_when_confident() {
+        let bot = bot(0).await;
+        let now = Instant::now();
+        assert_eq!(
+            decide(&bot, BOT, &msg(10, true, false, "how do I hip hinge"), now),
+            Outcome::Ignore
+        );
+        assert_eq!(
+            decide(
+                &bot,
+                BOT,
+                &msg(SAFETY, true, false, "what's for lunch"),
+                now
+            ),
+            Outcome::Ignore
+        );
+        assert_eq!(
+            kind(&decide(
+                &bot,
+                BOT,
+                &msg(SAFETY, true, false, "how do I hip hinge"),
+                now
+            )),
+            Some(ReplyKind::Answer)
+        );
+        assert_eq!(
+            kind(&decide(
+                &bot,
+                BOT,
+                &msg(SAFETY, true, false, "my leg goes numb when I bend"),
+                now
+            )),
+            Some(ReplyKind::RedFlag)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_direct_off_topic_question_gets_help_and_is_noted() {
+        let bot = bot(0).await;
+        match decide(
+            &bot,
+            BOT,
+            &msg(10, true, true, "<@1> what's for lunch"),
+            Instant::now(),
+        ) {
+            Outcome::Reply {
+                reply,
+                unanswered,
+                trigger,
+                ..
+            } => {
+                assert!(
+                    matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Suggest),
+                    "{reply:?}"
+                );
+                assert!(unanswered);
+                assert_eq!(trigger, Trigger::Mention);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn on_cooldown_a_dm_gets_a_note_a_channel_nothing_and_red_flags_still_go_through() {
+        let bot = bot(30).await;
+        let t0 = Instant::now();
+        let later = t0 + Duration::from_secs(5);
+        assert!(kind(&decide(
+            &bot,
+            BOT,
+            &msg(20, false, false, "how do I hip hinge"),
+            t0
+        ))
+        .is_some());
+        assert!(matches!(
+            decide(&bot, BOT, &msg(20, false, false, "hinge vs squat"), later),
+            Outcome::CooldownNote(_)
+        ));
+        assert!(kind(&decide(
+            &bot,
+            BOT,
+            &msg(10, true, true, "<@1> how do I hip hinge"),
+            t0
+        ))
+        .is_some());
+        assert_eq!(
+            decide(
+                &bot,
+                BOT,
+                &msg(10, true, true, "<@1> hinge vs squat"),
+                later
+            ),
+            Outcome::Ignore
+        );
+        assert_eq!(
+            kind(&decide(
+                &bot,
+                BOT,
+                &msg(10, true, true, "<@1> my leg goes numb when I bend"),
+                later
+            )),
+            Some(ReplyKind::RedFlag)
+        );
+        assert!(kind(&decide(
+            &bot,
+            BOT,
+            &msg(10, true, true, "<@1> hinge vs squat"),
+            t0 + Duration::from_secs(30)
+        ))
+        .is_some());
+    }
+
+    #[test]
+    fn the_bots_mention_is_removed_in_both_forms() {
+        assert_eq!(strip_mention("<@42> how do I hinge", 42), "how do I hinge");
+        assert_eq!(strip_mention("hey <@!42>, hinge?", 42), "hey  , hinge?");
+        assert_eq!(
+            strip_mention("<@7> hinge", 42),
+            "<@7> hinge",
+            "other people's mentions stay"
+        );
+    }
+}

@@ -1,0 +1,358 @@
+//! The Discord adapter: serenity for the transport, poise for slash commands. Renders core replies; decides nothing.
+//!
+//! [`serve`] is what `hingebot run` runs: it connects, registers the commands, answers until the
+//! shutdown future resolves, then closes the shards and flushes the store.
+
+pub mod buttons;
+pub mod commands;
+pub mod cooldown;
+pub mod messages;
+pub mod render;
+
+use crate::config::{Config, DiscordSettings};
+use crate::store::{Store, UserHasher};
+use crate::{Assistant, KnowledgeBase};
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// The environment variable holding the bot token.
+pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
+/// The environment variable that overrides `discord.api_base`.
+pub const API_BASE_ENV: &str = "HINGEBOT_DISCORD_API_BASE";
+
+/// The gateway intents the bot asks for. Message content is privileged: without it, mentions,
+/// DMs and slash commands still work (Discord sends content to a bot it mentions and in DMs).
+pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::DIRECT_MESSAGES
+        | serenity::GatewayIntents::MESSAGE_CONTENT
+}
+
+/// A bot token. Never printed: `Debug` shows a placeholder.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Why a token cannot be used. Messages say how to fix it and never contain the token.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no Discord bot token: set DISCORD_TOKEN (e.g. `export DISCORD_TOKEN=...` with the token from the Discord developer portal, Bot tab) or pass --token-file PATH")]
+    Missing,
+    #[error("the Discord bot token in {source_name} is malformed (expected three dot-separated parts, as copied from the developer portal's Bot tab): set DISCORD_TOKEN or --token-file to the bot token")]
+    Malformed { source_name: String },
+    #[error("cannot read the Discord bot token file {path}: {error} (pass --token-file with a readable file, or set DISCORD_TOKEN)")]
+    Unreadable { path: String, error: std::io::Error },
+}
+
+impl Token {
+    /// Checks the shape of a token (surrounding whitespace and a `Bot ` prefix are allowed).
+    /// `source_name` says where it came from, for the error message.
+    pub fn parse(raw: &str, source_name: &str) -> Result<Token, TokenError> {
+        let trimmed = raw.trim();
+        let bare = trimmed.strip_prefix("Bot ").unwrap_or(trimmed).trim();
+        if bare.is_empty() {
+            return Err(TokenError::Missing);
+        }
+        if bare.chars().any(char::is_whitespace) || serenity::utils::token::validate(bare).is_err()
+        {
+            return Err(TokenError::Malformed {
+                source_name: source_name.to_string(),
+            });
+        }
+        Ok(Token(bare.to_string()))
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The REST base to use: `HINGEBOT_DISCORD_API_BASE` when set and non-empty, else `discord.api_base`.
+pub fn effective_api_base(settings: &DiscordSettings) -> anyhow::Result<Option<String>> {
+    let base = match std::env::var(API_BASE_ENV) {
+        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+        _ => settings.api_base.clone(),
+    };
+    if let Some(b) = &base {
+        if !(b.starts_with("http://") || b.starts_with("https://")) {
+            anyhow::bail!(
+                "{API_BASE_ENV} / discord.api_base must start with http:// or https://, got {b:?}"
+            );
+        }
+    }
+    Ok(base)
+}
+
+/// What `hingebot run` does once it has a token: loads the knowledge base and the database as
+/// configured, then [`serve`]s until `shutdown` resolves.
+pub async fn run(
+    config: &Config,
+    token: Token,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let api_base = effective_api_base(&config.discord)?;
+    let kb = KnowledgeBase::load(&config.knowledge_dir).with_context(|| {
+        format!(
+            "loading the knowledge base from {}",
+            config.knowledge_dir.display()
+        )
+    })?;
+    let assistant = Arc::new(Assistant::new(Arc::new(kb), config.matcher.clone()));
+    let store = Store::open(&config.database)?;
+    let bot = Bot::new(assistant, store, config.discord.clone()).await?;
+    tracing::info!(
+        database = %config.database.display(),
+        api_base = api_base.as_deref().unwrap_or("Discord"),
+        "starting the Discord bot"
+    );
+    serve(token, bot, api_base, shutdown).await
+}
+
+/// Everything the handlers share: the assistant, the store and the adapter's own state.
+pub struct Bot {
+    pub(crate) assistant: Arc<Assistant>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) settings: DiscordSettings,
+    pub(crate) cooldowns: cooldown::Cooldowns,
+    /// Safety channels from config.toml and from commands, merged.
+    pub(crate) safety_channels: RwLock<HashSet<u64>>,
+    pub(crate) users: UserHasher,
+}
+
+impl Bot {
+    /// Builds the shared state, reading channels added by command and the user-hash salt from the store.
+    pub async fn new(
+        assistant: Arc<Assistant>,
+        store: Arc<Store>,
+        settings: DiscordSettings,
+    ) -> anyhow::Result<Arc<Bot>> {
+        let (added, users) = store
+            .call(|s| Ok((s.safety_channels()?, s.user_hasher()?)))
+            .await
+            .context("reading the bot's state from the database")?;
+        let channels: HashSet<u64> = settings
+            .safety_channels
+            .iter()
+            .copied()
+            .chain(added)
+            .collect();
+        Ok(Arc::new(Bot {
+            assistant,
+            store,
+            cooldowns: cooldown::Cooldowns::new(Duration::from_secs(settings.cooldown_seconds)),
+            settings,
+            safety_channels: RwLock::new(channels),
+            users,
+        }))
+    }
+
+    /// Whether the bot answers unprompted in this channel.
+    pub fn is_safety_channel(&self, channel_id: u64) -> bool {
+        self.safety_channels
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&channel_id)
+    }
+
+    pub(crate) fn set_safety_channel(&self, channel_id: u64, on: bool) {
+        let mut set = self
+            .safety_channels
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if on {
+            set.insert(channel_id);
+        } else if !self.settings.safety_channels.contains(&channel_id) {
+            set.remove(&channel_id);
+        }
+    }
+
+    /// The assistant answering for this bot.
+    pub fn assistant(&self) -> &Assistant {
+        &self.assistant
+    }
+
+    /// Records an unanswered question (normalized, no user id) off the async executor; failures are logged.
+    pub(crate) async fn note_unanswered(&self, text: &str) {
+        let normalized = self.assistant.normalized(text);
+        if let Err(e) = self
+            .store
+            .call(move |s| s.record_unanswered(&normalized))
+            .await
+        {
+            tracing::warn!("could not record an unanswered question: {e}");
+        }
+    }
+}
+
+pub(crate) type Error = anyhow::Error;
+pub(crate) type Context<'a> = poise::Context<'a, Arc<Bot>, Error>;
+
+/// How long to wait for the shards to close after a shutdown request.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs the bot until `shutdown` resolves (or Discord ends the session), then closes the shards
+/// and flushes the store. `api_base` (already resolved, see [`effective_api_base`]) sends every
+/// REST call there instead of Discord, and takes the gateway URL from its `GET /gateway`.
+pub async fn serve(
+    token: Token,
+    bot: Arc<Bot>,
+    api_base: Option<String>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut intents = intents();
+    let result = loop {
+        let mut client =
+            build_client(&token, Arc::clone(&bot), api_base.as_deref(), intents).await?;
+        let manager = Arc::clone(&client.shard_manager);
+        let mut running = std::pin::pin!(client.start());
+        let outcome = tokio::select! {
+            r = &mut running => Some(r),
+            () = &mut shutdown => None,
+        };
+        match outcome {
+            None => {
+                tracing::info!("shutting down: closing the gateway connection");
+                manager.shutdown_all().await;
+                if tokio::time::timeout(SHUTDOWN_GRACE, &mut running)
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(
+                        "the gateway did not close within {SHUTDOWN_GRACE:?}; stopping anyway"
+                    );
+                }
+                break Ok(());
+            }
+            Some(Ok(())) => break Ok(()),
+            Some(Err(serenity::Error::Gateway(
+                serenity::GatewayError::DisallowedGatewayIntents,
+            ))) if intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT) => {
+                tracing::warn!(
+                    "the Message Content intent is not enabled for this bot in the Discord developer portal \
+                     (Bot tab > Privileged Gateway Intents): continuing without it, so the bot answers \
+                     mentions, DMs and slash commands but not unprompted questions in safety channels"
+                );
+                intents.remove(serenity::GatewayIntents::MESSAGE_CONTENT);
+            }
+            Some(Err(serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication))) => {
+                break Err(anyhow::anyhow!(
+                    "Discord rejected the bot token: check DISCORD_TOKEN (or --token-file) against the developer portal's Bot tab"
+                ));
+            }
+            Some(Err(e)) => {
+                break Err(anyhow::Error::new(e).context("the Discord connection failed"))
+            }
+        }
+    };
+    let flushed = bot.store.call(|s| s.flush()).await;
+    if let Err(e) = &flushed {
+        tracing::warn!("could not flush the database on shutdown: {e}");
+    }
+    result
+}
+
+async fn build_client(
+    token: &Token,
+    bot: Arc<Bot>,
+    api_base: Option<&str>,
+    intents: serenity::GatewayIntents,
+) -> anyhow::Result<serenity::Client> {
+    let http = match api_base {
+        Some(base) => {
+            let base = base.trim_end_matches('/');
+            // serenity ignores the proxy while its own ratelimiter is on; a REST proxy rate-limits instead.
+            let http = serenity::HttpBuilder::new(token.expose())
+                .proxy(base)
+                .ratelimiter_disabled(true)
+                .build();
+            // serenity would silently fall back to Discord's own gateway; an unreachable base is a configuration error.
+            http.get_gateway().await.with_context(|| {
+                format!("discord.api_base {base}: `GET /api/v10/gateway` failed (is the REST proxy running?)")
+            })?;
+            http
+        }
+        None => serenity::Http::new(token.expose()),
+    };
+    let framework = commands::framework(bot);
+    let client = serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework)
+        .await
+        .context("cannot set up the Discord client")?;
+    Ok(client)
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_checked_for_shape_and_never_shown() {
+        let t = Token::parse(" Bot aaaa.bbbb.cccc\n", "DISCORD_TOKEN").unwrap();
+        assert_eq!(t.expose(), "aaaa.bbbb.cccc");
+        assert_eq!(format!("{t:?}"), "Token(<redacted>)");
+
+        assert!(matches!(
+            Token::parse("  ", "DISCORD_TOKEN"),
+            Err(TokenError::Missing)
+        ));
+        let err = Token::parse("not-a-token", "DISCORD_TOKEN")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DISCORD_TOKEN"), "{err}");
+        assert!(
+            !err.contains("not-a-token"),
+            "the token is never echoed: {err}"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(Token::parse("aa.bb.cc dd", "x").is_err());
+    }
+
+    #[test]
+    fn the_bot_asks_for_message_content_and_both_kinds_of_messages() {
+        use poise::serenity_prelude::GatewayIntents as I;
+        let i = intents();
+        for needed in [
+            I::GUILDS,
+            I::GUILD_MESSAGES,
+            I::DIRECT_MESSAGES,
+            I::MESSAGE_CONTENT,
+        ] {
+            assert!(i.contains(needed), "{needed:?}");
+        }
+    }
+}

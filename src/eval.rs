@@ -1,0 +1,149 @@
+//! Scores the assistant on a question set (`{"q","ids","kind"}` JSON lines): the figures that say whether matching is good enough.
+
+use crate::assistant::{Assistant, ReplyKind};
+use serde::{Deserialize, Serialize};
+
+/// One labelled question.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct Case {
+    pub q: String,
+    pub ids: Vec<String>,
+    pub kind: CaseKind,
+}
+
+/// What a question is labelled as.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseKind {
+    Positive,
+    Redflag,
+    Negative,
+}
+
+/// A wrongly handled question.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Miss {
+    pub question: String,
+    pub kind: CaseKind,
+    pub expected: Vec<String>,
+    /// The reply kind and first entry the assistant gave.
+    pub got: String,
+    pub score: f32,
+}
+
+/// The figures of an evaluation run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub total: usize,
+    pub positives: usize,
+    pub positives_right: usize,
+    /// Positives answered outright (not just suggested) with a right entry.
+    pub positives_confident: usize,
+    pub redflags: usize,
+    pub redflags_caught: usize,
+    pub negatives: usize,
+    pub negatives_abstained: usize,
+    pub top1_accuracy: f64,
+    pub redflag_recall: f64,
+    pub abstention_accuracy: f64,
+    pub overall: f64,
+    pub misses: Vec<Miss>,
+}
+
+/// Why a question set could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct CaseError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Parses JSON lines, skipping blank lines.
+pub fn parse_cases(text: &str) -> Result<Vec<Case>, CaseError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| CaseError {
+                line: i + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn ratio(right: usize, all: usize) -> f64 {
+    if all == 0 {
+        1.0
+    } else {
+        right as f64 / all as f64
+    }
+}
+
+/// Runs every case through the assistant.
+pub fn evaluate(assistant: &Assistant, cases: &[Case]) -> Report {
+    let (mut pos, mut pos_right, mut pos_conf) = (0, 0, 0);
+    let (mut red, mut red_right, mut neg, mut neg_right) = (0, 0, 0, 0);
+    let mut misses = Vec::new();
+    for case in cases {
+        let reply = assistant.reply(&case.q);
+        let first = reply.first_entry().map(str::to_string);
+        let right = match case.kind {
+            CaseKind::Positive => {
+                pos += 1;
+                let ok = first.as_ref().is_some_and(|f| case.ids.contains(f));
+                if ok {
+                    pos_right += 1;
+                    if reply.kind == ReplyKind::Answer {
+                        pos_conf += 1;
+                    }
+                }
+                ok
+            }
+            CaseKind::Redflag => {
+                red += 1;
+                let ok = reply.kind == ReplyKind::RedFlag;
+                red_right += usize::from(ok);
+                ok
+            }
+            CaseKind::Negative => {
+                neg += 1;
+                let ok = matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Empty);
+                neg_right += usize::from(ok);
+                ok
+            }
+        };
+        if !right {
+            let kind = serde_json::to_value(reply.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            misses.push(Miss {
+                question: case.q.clone(),
+                kind: case.kind,
+                expected: case.ids.clone(),
+                got: match first {
+                    Some(id) => format!("{kind} {id}"),
+                    None => kind,
+                },
+                score: reply.score,
+            });
+        }
+    }
+    let total = cases.len();
+    Report {
+        total,
+        positives: pos,
+        positives_right: pos_right,
+        positives_confident: pos_conf,
+        redflags: red,
+        redflags_caught: red_right,
+        negatives: neg,
+        negatives_abstained: neg_right,
+        top1_accuracy: ratio(pos_right, pos),
+        redflag_recall: ratio(red_right, red),
+        abstention_accuracy: ratio(neg_right, neg),
+        overall: ratio(pos_right + red_right + neg_right, total),
+        misses,
+    }
+}

@@ -1,0 +1,7 @@
+//! The knowledge base: FAQ entries, daily tips and synonym groups, loaded once from `knowledge/*.toml` and validated.
+
+mod load;
+mod model;
+
+pub use load::{KnowledgeError, Problem};
+pub use model::{Category, Entry, KnowledgeBase, SynonymGroup, Tip};

@@ -1,0 +1,155 @@
+//! The validated, immutable shape of the knowledge base that the rest of the core reads.
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The six categories, one TOML file each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Basics,
+    Cues,
+    Faults,
+    Progressions,
+    DailyLife,
+    Safety,
+}
+
+impl Category {
+    /// Every category, in the order people browse them.
+    pub const ALL: [Category; 6] = [
+        Category::Basics,
+        Category::Cues,
+        Category::Faults,
+        Category::Progressions,
+        Category::DailyLife,
+        Category::Safety,
+    ];
+
+    /// The id used in the TOML files and file names (`daily-life`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Category::Basics => "basics",
+            Category::Cues => "cues",
+            Category::Faults => "faults",
+            Category::Progressions => "progressions",
+            Category::DailyLife => "daily-life",
+            Category::Safety => "safety",
+        }
+    }
+
+    /// A heading for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Basics => "Basics",
+            Category::Cues => "How to hinge",
+            Category::Faults => "Faults and causes",
+            Category::Progressions => "Progressions and exercises",
+            Category::DailyLife => "Daily life and work",
+            Category::Safety => "Safety",
+        }
+    }
+
+    /// Parses a slug as written in the TOML files.
+    pub fn from_slug(slug: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.slug() == slug)
+    }
+}
+
+/// One FAQ entry: the questions it answers and the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub questions: Vec<String>,
+    pub keywords: Vec<String>,
+    pub answer: String,
+    pub summary: String,
+    pub related: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+/// One daily tip and the entry its "learn more" opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tip {
+    pub id: String,
+    pub text: String,
+    pub entry: String,
+}
+
+/// Words people use for the same thing; the matcher rewrites each to `canonical`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SynonymGroup {
+    pub canonical: String,
+    pub words: Vec<String>,
+}
+
+/// The whole validated knowledge base. Immutable once loaded; share it behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    entries: Vec<Entry>,
+    tips: Vec<Tip>,
+    synonyms: Vec<SynonymGroup>,
+    by_id: HashMap<String, usize>,
+    version: String,
+}
+
+impl KnowledgeBase {
+    pub(crate) fn new(
+        entries: Vec<Entry>,
+        tips: Vec<Tip>,
+        synonyms: Vec<SynonymGroup>,
+        version: String,
+    ) -> Self {
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        KnowledgeBase {
+            entries,
+            tips,
+            synonyms,
+            by_id,
+            version,
+        }
+    }
+
+    /// A knowledge base built in memory (benchmarks, evaluation tools), without the file checks of
+    /// [`KnowledgeBase::load`]: the caller vouches for unique ids and existing `related` ids.
+    pub fn from_parts(entries: Vec<Entry>, tips: Vec<Tip>, synonyms: Vec<SynonymGroup>) -> Self {
+        let version = format!("memory-{}", entries.len());
+        KnowledgeBase::new(entries, tips, synonyms, version)
+    }
+
+    /// All entries, in file order (basics first).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// The entries of one category, in file order.
+    pub fn in_category(&self, category: Category) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.category == category)
+    }
+
+    /// The daily tips, in file order.
+    pub fn tips(&self) -> &[Tip] {
+        &self.tips
+    }
+
+    /// The synonym groups.
+    pub fn synonyms(&self) -> &[SynonymGroup] {
+        &self.synonyms
+    }
+
+    /// A short content hash of the files, so people can tell which knowledge base answered them.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+}

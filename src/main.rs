@@ -1,0 +1,86 @@
+//! The `hingebot` binary: configuration, logging and dispatch to the CLI and Discord adapters.
+
+use anyhow::Context;
+use clap::Parser;
+use hingebot::cli::{ask, eval, kb, lift, Cli, Command};
+use hingebot::config::Config;
+use hingebot::{Assistant, KnowledgeBase};
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, quiet (warnings) unless `RUST_LOG` asks for more.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config_path = Config::resolve_path(cli.config.as_deref());
+    let explicit = cli.config.is_some() || std::env::var_os(hingebot::config::CONFIG_ENV).is_some();
+    let config = Config::load(&config_path, explicit)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let load_kb = |dir: Option<&std::path::Path>| -> anyhow::Result<KnowledgeBase> {
+        let dir = dir.unwrap_or(&config.knowledge_dir);
+        KnowledgeBase::load(dir)
+            .with_context(|| format!("loading the knowledge base from {}", dir.display()))
+    };
+    let assistant = || -> anyhow::Result<Assistant> {
+        Ok(Assistant::new(
+            Arc::new(load_kb(None)?),
+            config.matcher.clone(),
+        ))
+    };
+    match cli.command {
+        Command::Ask(args) => {
+            ask::ask(&assistant()?, &args, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Chat => {
+            ask::chat(&assistant()?, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(args) => {
+            eval::run(&assistant()?, &args, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lift(args) => {
+            lift::run(&args, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kb(args) => match args.command {
+            kb::KbCommand::Check { dir } => {
+                let dir = dir.unwrap_or_else(|| config.knowledge_dir.clone());
+                let ok = kb::check(&dir, &mut out)?;
+                out.flush()?;
+                Ok(if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                })
+            }
+            kb::KbCommand::Export { json, dir } => {
+                let kb = load_kb(dir.as_deref())?;
+                kb::export(&kb, json, &mut out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+    }
+}

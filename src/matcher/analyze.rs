@@ -1,0 +1,375 @@
+//! Words to index terms: stop words out, light stemming, synonym groups folded, typos corrected against the KB vocabulary.
+
+use super::normalize::normalize;
+use super::typo::TypoIndex;
+use crate::knowledge::SynonymGroup;
+use std::collections::{HashMap, HashSet};
+
+/// Words that carry no topic. Question words (how, why, what, where, when) and negations stay: they
+/// tell "what is a hinge" from "how do I hinge" and "why can't I".
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "actually",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "anyone",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "being",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "done",
+    "each",
+    "even",
+    "ever",
+    "for",
+    "from",
+    "get",
+    "getting",
+    "got",
+    "guy",
+    "guys",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "hey",
+    "hi",
+    "him",
+    "his",
+    "honestly",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "kind",
+    "kinda",
+    "know",
+    "like",
+    "lol",
+    "me",
+    "might",
+    "mine",
+    "more",
+    "much",
+    "must",
+    "my",
+    "myself",
+    "of",
+    "oh",
+    "ok",
+    "okay",
+    "on",
+    "one",
+    "or",
+    "other",
+    "our",
+    "out",
+    "please",
+    "quick",
+    "quite",
+    "really",
+    "she",
+    "so",
+    "some",
+    "someone",
+    "something",
+    "sort",
+    "still",
+    "such",
+    "super",
+    "sure",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "thing",
+    "things",
+    "this",
+    "those",
+    "though",
+    "to",
+    "too",
+    "totally",
+    "um",
+    "very",
+    "was",
+    "we",
+    "well",
+    "were",
+    "which",
+    "while",
+    "who",
+    "will",
+    "with",
+    "would",
+    "yeah",
+    "yes",
+    "yet",
+    "you",
+    "your",
+    "yours",
+    "bit",
+    "lot",
+    "lots",
+    "way",
+    "go",
+    "going",
+    "want",
+    "wanna",
+    "gonna",
+    "trying",
+    "try",
+    "tried",
+    "thanks",
+    "thank",
+    "hello",
+];
+
+/// One analysed term of a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub text: String,
+    /// How the term came about, for `--explain`.
+    pub origin: Origin,
+}
+
+/// Where a term came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// The word as typed (stemmed).
+    Word,
+    /// A synonym group folded these words into the canonical term.
+    Synonym(String),
+    /// A likely typo of a known term.
+    Typo(String),
+    /// Not in the knowledge base's vocabulary.
+    Unknown,
+}
+
+/// The text analyser shared by indexing and querying, so both sides agree on every term.
+pub struct Analyzer {
+    stop: HashSet<&'static str>,
+    /// Stemmed word sequences → canonical term; longest phrase first.
+    phrases: HashMap<Vec<String>, String>,
+    longest_phrase: usize,
+    typo: TypoIndex,
+}
+
+impl Analyzer {
+    /// An analyser with the synonym groups but no vocabulary yet (used to index the knowledge base).
+    pub fn new(groups: &[SynonymGroup]) -> Analyzer {
+        let mut phrases = HashMap::new();
+        let mut longest_phrase = 1;
+        for g in groups {
+            let canonical = stem_phrase(&g.canonical).join("_");
+            for w in std::iter::once(&g.canonical).chain(&g.words) {
+                let key = stem_phrase(w);
+                if key.is_empty() {
+                    continue;
+                }
+                longest_phrase = longest_phrase.max(key.len());
+                phrases.entry(key).or_insert_with(|| canonical.clone());
+            }
+        }
+        Analyzer {
+            stop: STOP_WORDS.iter().copied().collect(),
+            phrases,
+            longest_phrase,
+            typo: TypoIndex::default(),
+        }
+    }
+
+    /// Sets the vocabulary that typos are corrected towards (the knowledge base's own terms).
+    pub fn set_vocabulary(&mut self, terms: impl IntoIterator<Item = (String, u32)>) {
+        self.typo = TypoIndex::build(terms);
+    }
+
+    /// Whether `term` is in the vocabulary.
+    pub fn knows(&self, term: &str) -> bool {
+        self.typo.contains(term)
+    }
+
+    /// Analyses text: normalize, fold synonym phrases, drop stop words, stem, correct typos.
+    pub fn terms(&self, text: &str) -> Vec<Term> {
+        let normalized = normalize(text);
+        let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+        let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+        let mut out = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            if let Some((len, canonical)) = self.phrase_at(&stems[i..]) {
+                let source = words[i..i + len].join(" ");
+                let origin = if source == canonical {
+                    Origin::Word
+                } else {
+                    Origin::Synonym(source)
+                };
+                out.push(Term {
+                    text: canonical.to_string(),
+                    origin,
+                });
+                i += len;
+                continue;
+            }
+            let word = words[i];
+            i += 1;
+            if self.stop.contains(word) || word.chars().count() > 40 {
+                continue;
+            }
+            let s = &stems[i - 1];
+            if self.typo.is_empty() || self.typo.contains(s) {
+                out.push(Term {
+                    text: s.clone(),
+                    origin: Origin::Word,
+                });
+            } else if let Some(fixed) = self.typo.correct(s) {
+                let text = self
+                    .phrases
+                    .get(std::slice::from_ref(&fixed.to_string()))
+                    .cloned()
+                    .unwrap_or_else(|| fixed.to_string());
+                out.push(Term {
+                    text,
+                    origin: Origin::Typo(word.to_string()),
+                });
+            } else {
+                out.push(Term {
+                    text: s.clone(),
+                    origin: Origin::Unknown,
+                });
+            }
+        }
+        out
+    }
+
+    fn phrase_at(&self, stems: &[String]) -> Option<(usize, &str)> {
+        let max = self.longest_phrase.min(stems.len());
+        (1..=max)
+            .rev()
+            .find_map(|len| self.phrases.get(&stems[..len]).map(|c| (len, c.as_str())))
+    }
+}
+
+fn stem_phrase(phrase: &str) -> Vec<String> {
+    normalize(phrase)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(stem)
+        .collect()
+}
+
+/// A light, deterministic suffix stripper: enough to join "hinging"/"hinges"/"hinged" to "hing".
+/// Both the knowledge base and queries go through it, so consistency matters more than linguistics.
+pub fn stem(word: &str) -> String {
+    let n = word.chars().count();
+    if n <= 3 || !word.is_ascii() {
+        return word.to_string();
+    }
+    let w = word;
+    let cut = |suffix: &str| &w[..w.len() - suffix.len()];
+    let s: String = if w.ends_with("ies") && n > 4 {
+        format!("{}y", cut("ies"))
+    } else if w.ends_with("sses") {
+        cut("es").to_string()
+    } else if w.ends_with("ness") && n > 6 {
+        cut("ness").to_string()
+    } else if w.ends_with("ing") && n > 5 {
+        undouble(cut("ing"))
+    } else if w.ends_with("edly") && n > 6 {
+        undouble(cut("edly"))
+    } else if w.ends_with("ly") && n > 5 {
+        cut("ly").to_string()
+    } else if w.ends_with("ed") && n > 4 {
+        undouble(cut("ed"))
+    } else if w.ends_with("es")
+        && n > 4
+        && (w.ends_with("ches") || w.ends_with("shes") || w.ends_with("xes"))
+    {
+        cut("es").to_string()
+    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+        cut("s").to_string()
+    } else {
+        w.to_string()
+    };
+    // Fold a final "e" so "hinge"/"hinging" and "squeeze"/"squeezing" meet.
+    match s.strip_suffix('e') {
+        Some(base) if base.chars().count() >= 3 => base.to_string(),
+        _ => s,
+    }
+}
+
+fn undouble(base: &str) -> String {
+    let b = base.as_bytes();
+    if b.len() >= 3
+        && b[b.len() - 1] == b[b.len() - 2]
+        && !matches!(b[b.len() - 1], b'l' | b's' | b'z')
+    {
+        base[..base.len() - 1].to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inflections_share_a_stem() {
+        for (a, b) in [
+            ("hinging", "hinge"),
+            ("hinges", "hinge"),
+            ("hinged", "hinge"),
+            ("squats", "squat"),
+            ("squatting", "squat"),
+            ("rounding", "rounds"),
+            ("bodies", "body"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn synonym_phrases_fold_to_the_canonical_term() {
+        let a = Analyzer::new(&[SynonymGroup {
+            canonical: "lift".into(),
+            words: vec!["pick up".into(), "grab".into()],
+        }]);
+        let terms: Vec<String> = a
+            .terms("how do I pick up boxes")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(terms, vec!["how", "lift", "box"]);
+    }
+}

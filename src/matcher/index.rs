@@ -1,0 +1,302 @@
+//! The inverted index over every entry's questions, keywords and title, and its scoring.
+//!
+//! Two signals, both computed from postings only (no scan of all entries per query):
+//! - question similarity: idf-weighted cosine between the query and each stored question (best one per entry);
+//! - entry relevance: BM25 over the entry's fields (title and keywords weigh more), normalised to 0..1;
+//! plus a bonus for each query bigram that also stands in the entry.
+
+use super::analyze::{Analyzer, Origin, Term};
+use crate::knowledge::KnowledgeBase;
+use std::collections::HashMap;
+
+/// Field weights for the entry-level BM25 term frequency.
+const TITLE_WEIGHT: f32 = 2.0;
+const KEYWORD_WEIGHT: f32 = 2.0;
+const QUESTION_WEIGHT: f32 = 1.0;
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.5;
+/// A corrected typo counts a little less than a word typed right.
+const TYPO_FACTOR: f32 = 0.85;
+/// Share of the question-similarity signal in the final score (the rest is entry relevance).
+const QUESTION_SHARE: f32 = 0.6;
+/// Question-level weight of a word the knowledge base never uses: it dilutes the match (an
+/// off-topic message is mostly such words) without swamping long, story-like questions.
+const UNKNOWN_WEIGHT: f32 = 2.0;
+/// The same, relative, for the entry-level normaliser.
+const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
+const BIGRAM_BONUS: f32 = 0.04;
+const MAX_BIGRAM_BONUS: f32 = 0.12;
+
+/// The searchable form of a knowledge base.
+pub struct Index {
+    terms: HashMap<String, u32>,
+    /// Entry-level idf (BM25).
+    idf: Vec<f32>,
+    /// Question-level idf (question similarity): "hinge" is in most entries but not most questions.
+    question_idf: Vec<f32>,
+    /// Per term: (entry, weighted term frequency).
+    entry_postings: Vec<Vec<(u32, f32)>>,
+    /// Per term: question ids containing it.
+    question_postings: Vec<Vec<u32>>,
+    /// Per (term, term) bigram: entries containing it.
+    bigrams: HashMap<(u32, u32), Vec<u32>>,
+    question_entry: Vec<u32>,
+    question_norm: Vec<f32>,
+    entry_len: Vec<f32>,
+    avg_len: f32,
+    /// Question-level weight of a term the knowledge base never uses.
+    unknown_weight: f32,
+}
+
+/// A query after analysis, ready to score.
+pub struct Query {
+    pub terms: Vec<Term>,
+    /// One per distinct term, in order.
+    weighted: Vec<Weighted>,
+    /// Norm of the question-similarity vector.
+    norm: f32,
+}
+
+/// A distinct query term and its weights.
+struct Weighted {
+    id: Option<u32>,
+    /// Entry-level weight (BM25).
+    entry: f32,
+    /// Question-level weight (cosine).
+    question: f32,
+}
+
+impl Index {
+    /// Builds the index and gives the analyser its vocabulary for typo correction.
+    pub fn build(kb: &KnowledgeBase, analyzer: &mut Analyzer) -> Index {
+        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut id_of = |t: &str, terms: &mut HashMap<String, u32>| -> u32 {
+            let next = terms.len() as u32;
+            *terms.entry(t.to_string()).or_insert(next)
+        };
+        let mut entry_tf: Vec<HashMap<u32, f32>> = Vec::new();
+        let mut question_terms: Vec<Vec<u32>> = Vec::new();
+        let mut question_entry = Vec::new();
+        let mut bigrams: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+        let mut entry_len = Vec::new();
+
+        for (e_idx, entry) in kb.entries().iter().enumerate() {
+            let e = e_idx as u32;
+            let mut tf: HashMap<u32, f32> = HashMap::new();
+            let mut len = 0.0;
+            let mut add_text = |text: &str,
+                                weight: f32,
+                                tf: &mut HashMap<u32, f32>,
+                                terms: &mut HashMap<String, u32>,
+                                bigrams: &mut HashMap<(u32, u32), Vec<u32>>|
+             -> Vec<u32> {
+                let ids: Vec<u32> = analyzer
+                    .terms(text)
+                    .iter()
+                    .map(|t| id_of(&t.text, terms))
+                    .collect();
+                for &id in &ids {
+                    *tf.entry(id).or_insert(0.0) += weight;
+                }
+                for pair in ids.windows(2) {
+                    let list = bigrams.entry((pair[0], pair[1])).or_default();
+                    if list.last() != Some(&e) {
+                        list.push(e);
+                    }
+                }
+                ids
+            };
+            let title = add_text(
+                &entry.title,
+                TITLE_WEIGHT,
+                &mut tf,
+                &mut terms,
+                &mut bigrams,
+            );
+            len += title.len() as f32 * TITLE_WEIGHT;
+            for k in &entry.keywords {
+                let ids = add_text(k, KEYWORD_WEIGHT, &mut tf, &mut terms, &mut bigrams);
+                len += ids.len() as f32 * KEYWORD_WEIGHT;
+            }
+            for q in &entry.questions {
+                let mut ids = add_text(q, QUESTION_WEIGHT, &mut tf, &mut terms, &mut bigrams);
+                len += ids.len() as f32 * QUESTION_WEIGHT;
+                ids.sort_unstable();
+                ids.dedup();
+                question_terms.push(ids);
+                question_entry.push(e);
+            }
+            entry_tf.push(tf);
+            entry_len.push(len);
+        }
+
+        let n_terms = terms.len();
+        let n_entries = entry_tf.len().max(1) as f32;
+        let mut df = vec![0u32; n_terms];
+        let mut entry_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_terms];
+        for (e, tf) in entry_tf.iter().enumerate() {
+            let mut sorted: Vec<_> = tf.iter().collect();
+            sorted.sort_unstable_by_key(|(id, _)| **id);
+            for (&id, &f) in sorted {
+                df[id as usize] += 1;
+                entry_postings[id as usize].push((e as u32, f));
+            }
+        }
+        let idf: Vec<f32> = df
+            .iter()
+            .map(|&d| (1.0 + (n_entries - d as f32 + 0.5) / (d as f32 + 0.5)).ln())
+            .collect();
+
+        let mut question_postings: Vec<Vec<u32>> = vec![Vec::new(); n_terms];
+        for (q, ids) in question_terms.iter().enumerate() {
+            for &id in ids {
+                question_postings[id as usize].push(q as u32);
+            }
+        }
+        let n_questions = question_terms.len().max(1) as f32;
+        let question_idf: Vec<f32> = question_postings
+            .iter()
+            .map(|p| (1.0 + (n_questions - p.len() as f32 + 0.5) / (p.len() as f32 + 0.5)).ln())
+            .collect();
+        let unknown_weight = UNKNOWN_WEIGHT;
+        let question_norm: Vec<f32> = question_terms
+            .iter()
+            .map(|ids| {
+                ids.iter()
+                    .map(|&id| question_idf[id as usize].powi(2))
+                    .sum::<f32>()
+                    .sqrt()
+            })
+            .collect();
+        let avg_len = entry_len.iter().sum::<f32>() / n_entries;
+
+        let mut vocab: Vec<(String, u32)> = terms
+            .iter()
+            .map(|(t, &id)| (t.clone(), df[id as usize]))
+            .collect();
+        vocab.sort_unstable();
+        analyzer.set_vocabulary(vocab);
+
+        Index {
+            terms,
+            idf,
+            question_idf,
+            entry_postings,
+            question_postings,
+            bigrams,
+            question_entry,
+            question_norm,
+            entry_len,
+            avg_len,
+            unknown_weight,
+        }
+    }
+
+    /// Entry-level weight of an unknown term in the BM25 normaliser.
+    fn unknown_entry_weight(&self) -> f32 {
+        self.unknown_weight * UNKNOWN_ENTRY_SHARE
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entry_len.is_empty()
+    }
+
+    /// Weighs the analysed terms of a query.
+    pub fn query(&self, terms: Vec<Term>) -> Query {
+        let mut weighted: Vec<Weighted> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for t in &terms {
+            if seen.contains(&t.text.as_str()) {
+                continue;
+            }
+            seen.push(&t.text);
+            let id = self.terms.get(&t.text).copied();
+            let factor = if matches!(t.origin, Origin::Typo(_)) {
+                TYPO_FACTOR
+            } else {
+                1.0
+            };
+            let (entry, question) = match id {
+                Some(id) => (self.idf[id as usize], self.question_idf[id as usize]),
+                None => (0.0, self.unknown_weight),
+            };
+            weighted.push(Weighted {
+                id,
+                entry: entry * factor,
+                question: question * factor,
+            });
+        }
+        let norm = weighted
+            .iter()
+            .map(|w| w.question * w.question)
+            .sum::<f32>()
+            .sqrt();
+        Query {
+            terms,
+            weighted,
+            norm,
+        }
+    }
+
+    /// Scores every entry that shares a term with the query; returns (entry index, score 0..1), best first.
+    pub fn score(&self, query: &Query) -> Vec<(usize, f32)> {
+        if query.norm == 0.0 || self.is_empty() {
+            return Vec::new();
+        }
+        let mut question_acc: HashMap<u32, f32> = HashMap::new();
+        let mut entry_acc: HashMap<u32, f32> = HashMap::new();
+        let mut max_bm = 0.0;
+        for t in &query.weighted {
+            let Some(id) = t.id else {
+                max_bm += self.unknown_entry_weight() * (BM25_K1 + 1.0);
+                continue;
+            };
+            let w = t.entry;
+            max_bm += w * (BM25_K1 + 1.0);
+            for &q in &self.question_postings[id as usize] {
+                *question_acc.entry(q).or_insert(0.0) += t.question * t.question;
+            }
+            for &(e, tf) in &self.entry_postings[id as usize] {
+                let len_norm = 1.0 - BM25_B + BM25_B * self.entry_len[e as usize] / self.avg_len;
+                let sat = tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * len_norm);
+                *entry_acc.entry(e).or_insert(0.0) += w * sat;
+            }
+        }
+        let mut best_question: HashMap<u32, f32> = HashMap::new();
+        for (&q, &acc) in &question_acc {
+            let cos = acc / (query.norm * self.question_norm[q as usize]).max(f32::EPSILON);
+            let e = self.question_entry[q as usize];
+            let slot = best_question.entry(e).or_insert(0.0);
+            if cos > *slot {
+                *slot = cos;
+            }
+        }
+        let mut bonus: HashMap<u32, f32> = HashMap::new();
+        let ordered: Vec<Option<u32>> = query
+            .terms
+            .iter()
+            .map(|t| self.terms.get(&t.text).copied())
+            .collect();
+        for pair in ordered.windows(2) {
+            if let (Some(a), Some(b)) = (pair[0], pair[1]) {
+                if let Some(entries) = self.bigrams.get(&(a, b)) {
+                    for &e in entries {
+                        let slot = bonus.entry(e).or_insert(0.0);
+                        *slot = (*slot + BIGRAM_BONUS).min(MAX_BIGRAM_BONUS);
+                    }
+                }
+            }
+        }
+        let mut scored: Vec<(usize, f32)> = entry_acc
+            .iter()
+            .map(|(&e, &bm)| {
+                let q = best_question.get(&e).copied().unwrap_or(0.0);
+                let b = bonus.get(&e).copied().unwrap_or(0.0);
+                let s = QUESTION_SHARE * q + (1.0 - QUESTION_SHARE) * (bm / max_bm) + b;
+                (e as usize, s.min(1.0))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored
+    }
+}

@@ -1,0 +1,320 @@
+//! Red-flag triage: runs before matching, so warning symptoms always get "see a clinician" first.
+//!
+//! Recall beats precision here: a missed red flag is the worst failure this product can have, and a
+//! false alarm costs one extra "get it checked" message. Rules read normalized words, so typing,
+//! case and punctuation do not matter.
+
+use crate::matcher::normalize;
+
+/// The warning sign a message describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedFlag {
+    NumbnessOrTingling,
+    PainDownTheLeg,
+    LegWeakness,
+    BladderOrBowel,
+    PainAfterFallOrAccident,
+    FeverWeightLossOrNightPain,
+    SuddenSeverePain,
+}
+
+impl RedFlag {
+    /// A short phrase for logs and `--explain`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RedFlag::NumbnessOrTingling => "numbness or tingling",
+            RedFlag::PainDownTheLeg => "pain travelling down a leg",
+            RedFlag::LegWeakness => "leg weakness",
+            RedFlag::BladderOrBowel => "bladder or bowel changes",
+            RedFlag::PainAfterFallOrAccident => "pain after a fall or accident",
+            RedFlag::FeverWeightLossOrNightPain => "fever, weight loss or night pain",
+            RedFlag::SuddenSeverePain => "sudden or severe pain",
+        }
+    }
+}
+
+/// Word patterns: `*` at the end matches any ending; spaces make a phrase.
+type Group = &'static [&'static str];
+
+const PAIN: Group = &[
+    "pain*", "hurt*", "ache*", "aching", "achy", "sore*", "agony", "injur*", "twinge*", "burn*",
+    "throb*", "stab*", "killing",
+];
+const LEG: Group = &[
+    "leg",
+    "legs",
+    "calf",
+    "calves",
+    "thigh*",
+    "foot",
+    "feet",
+    "toe",
+    "toes",
+    "ankle*",
+    "buttock*",
+    "hamstring*",
+    "shin*",
+];
+const DOWN: Group = &[
+    "down",
+    "radiat*",
+    "travel*",
+    "spread*",
+    "shoot*",
+    "into",
+    "through",
+    "zap*",
+    "electric*",
+];
+
+/// Each rule: every group must match somewhere in the message.
+const RULES: &[(RedFlag, &[Group])] = &[
+    (
+        RedFlag::NumbnessOrTingling,
+        &[&[
+            "numb*",
+            "tingl*",
+            "pins and needles",
+            "cannot feel",
+            "can not feel",
+            "lost feeling",
+            "losing feeling",
+            "no feeling",
+            "lost sensation",
+            "saddle",
+        ]],
+    ),
+    (RedFlag::PainDownTheLeg, &[&["sciatica", "sciatic"]]),
+    (RedFlag::PainDownTheLeg, &[PAIN, LEG, DOWN]),
+    (
+        RedFlag::LegWeakness,
+        &[
+            &[
+                "weak*",
+                "giving way",
+                "gives way",
+                "gave way",
+                "give way",
+                "buckl*",
+                "collaps*",
+                "foot drop",
+                "drag my foot",
+                "dragging my foot",
+                "cannot lift my foot",
+                "cannot feel my legs",
+            ],
+            LEG,
+        ],
+    ),
+    (
+        RedFlag::BladderOrBowel,
+        &[&[
+            "bladder",
+            "bowel*",
+            "incontinen*",
+            "wet myself",
+            "pee myself",
+            "peed myself",
+            "wee myself",
+            "pooed myself",
+            "pooped myself",
+            "soiled",
+            "cannot pee",
+            "cannot wee",
+            "cannot urinate",
+            "urinat*",
+            "urine",
+            "peeing",
+            "pooping",
+        ]],
+    ),
+    (
+        RedFlag::PainAfterFallOrAccident,
+        &[
+            &[
+                "fell",
+                "fall",
+                "falling",
+                "fallen",
+                "slipped",
+                "tripped",
+                "accident",
+                "crash*",
+                "collision",
+                "collided",
+                "knocked over",
+                "hit by",
+                "car wreck",
+                "whiplash",
+                "landed on",
+            ],
+            PAIN,
+        ],
+    ),
+    (
+        RedFlag::FeverWeightLossOrNightPain,
+        &[
+            &[
+                "fever*",
+                "temperature",
+                "chills",
+                "night sweats",
+                "sweating at night",
+                "weight loss",
+                "losing weight",
+                "lost weight",
+                "cancer",
+            ],
+            &["back", "spine", "pain*", "hurt*", "ache*", "aching"],
+        ],
+    ),
+    (
+        RedFlag::FeverWeightLossOrNightPain,
+        &[
+            &[
+                "at night",
+                "night pain",
+                "nighttime",
+                "night time",
+                "wakes me",
+                "woke me",
+                "waking me",
+                "keeps me up",
+                "cannot sleep",
+                "can not sleep",
+            ],
+            PAIN,
+        ],
+    ),
+    (
+        RedFlag::SuddenSeverePain,
+        &[&[
+            "severe*",
+            "excruciating",
+            "unbearable",
+            "agony",
+            "agonising",
+            "agonizing",
+            "worst pain",
+            "cannot move",
+            "cannot stand",
+            "cannot walk",
+            "barely walk",
+            "cannot get up",
+            "screaming",
+            "chest pain",
+            "heard a pop",
+            "felt a pop",
+            "popped",
+            "snapped",
+            "something snapped",
+            "something tore",
+            "ripped",
+        ]],
+    ),
+    (
+        RedFlag::SuddenSeverePain,
+        &[&["sudden*", "all of a sudden"], PAIN],
+    ),
+];
+
+/// Words that cancel a symptom word right after them ("no numbness", "without tingling").
+const NEGATIONS: &[&str] = &["no", "not", "without", "never", "nor", "zero", "none"];
+
+/// Which red flag, if any, a message describes. Checks the whole (capped) message.
+pub fn triage(text: &str) -> Option<RedFlag> {
+    let normalized = normalize(text);
+    let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+    RULES
+        .iter()
+        .find(|(_, groups)| groups.iter().all(|g| group_matches(g, &words)))
+        .map(|(flag, _)| *flag)
+}
+
+fn group_matches(group: Group, words: &[&str]) -> bool {
+    group.iter().any(|pattern| {
+        let parts: Vec<&str> = pattern.split(' ').collect();
+        (0..words.len()).any(|i| {
+            parts.len() <= words.len() - i
+                && parts
+                    .iter()
+                    .zip(&words[i..])
+                    .all(|(p, w)| word_matches(p, w))
+                && !negated(words, i)
+        })
+    })
+}
+
+fn word_matches(pattern: &str, word: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => word.starts_with(prefix),
+        None => pattern == word,
+    }
+}
+
+/// A symptom word is negated when one of the two words before it is a negation.
+fn negated(words: &[&str], i: usize) -> bool {
+    words[i.saturating_sub(2)..i]
+        .iter()
+        .any(|w| NEGATIONS.contains(w))
+        && !words[i.saturating_sub(2)..i].contains(&"cannot")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warning_symptoms_are_flagged() {
+        for (text, flag) in [
+            (
+                "my leg goes numb and tingly when I bend over",
+                RedFlag::NumbnessOrTingling,
+            ),
+            (
+                "sharp pain shooting down my leg after lifting a crate",
+                RedFlag::PainDownTheLeg,
+            ),
+            (
+                "fell off a ladder and now my back hurts badly",
+                RedFlag::PainAfterFallOrAccident,
+            ),
+            (
+                "back pain and I can't control my bladder",
+                RedFlag::BladderOrBowel,
+            ),
+            (
+                "my legs keep giving way since I hurt my back",
+                RedFlag::LegWeakness,
+            ),
+            (
+                "back ache with a fever for 3 days",
+                RedFlag::FeverWeightLossOrNightPain,
+            ),
+            (
+                "sudden stabbing pain lifting a pallet",
+                RedFlag::SuddenSeverePain,
+            ),
+        ] {
+            assert_eq!(triage(text), Some(flag), "{text}");
+        }
+    }
+
+    #[test]
+    fn ordinary_questions_are_not_flagged() {
+        for text in [
+            "how do I hip hinge",
+            "my back hurts after kettlebell swings",
+            "I tweaked my back moving a couch yesterday, what now",
+            "my mum wants to start strength work after a fall last year, is hinging safe",
+            "my hamstrings are sore two days after deadlifts",
+        ] {
+            assert_eq!(triage(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_negated_symptom_is_not_a_flag() {
+        assert_eq!(triage("back is stiff but no numbness or tingling"), None);
+    }
+}

@@ -1,0 +1,223 @@
+//! The bundled knowledge base covers every required topic and obeys every rule; broken files are
+//! reported with the exact file, line and entry.
+
+use hingebot::knowledge::{Category, KnowledgeBase};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The required table of contents (kb-topics.md): none of these may be removed or renamed.
+const REQUIRED_IDS: &[&str] = &[
+    "what-is-hip-hinge", "hinge-vs-squat", "benefits", "muscles-worked", "back-pain-and-hinge",
+    "lift-with-hips", "why-people-lose-it", "how-to-hip-hinge", "coaching-cues", "neutral-spine",
+    "dowel-drill", "wall-drill", "core-bracing", "breathing", "knee-bend", "stance", "how-deep",
+    "where-to-feel-it", "returning-to-standing", "cant-hinge-causes", "tight-hamstrings",
+    "rounding-lower-back", "squatting-the-hinge", "overextending", "is-rounding-always-bad",
+    "feel-it-in-lower-back", "soreness-or-injury", "make-it-easier", "make-it-harder",
+    "progression-path", "gym-exercises", "good-morning", "glute-bridge", "rdl-vs-deadlift",
+    "kettlebell-swing", "how-often", "lifting-at-work", "lifting-from-floor",
+    "dishwasher-and-laundry", "lifting-children", "tying-shoes", "gardening", "groceries",
+    "sit-to-stand", "desk-workers", "carrying-and-twisting", "forward-lean-tasks",
+    "patient-handling", "lifting-calculator", "existing-back-pain", "back-tweak-recovery",
+    "red-flags", "older-adults", "medical-disclaimer",
+];
+
+fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+fn load_bundled() -> KnowledgeBase {
+    match KnowledgeBase::load(&bundled()) {
+        Ok(kb) => kb,
+        Err(e) => panic!("bundled knowledge base is invalid:\n{e}"),
+    }
+}
+
+#[test]
+fn every_required_topic_exists_with_its_exact_id() {
+    let kb = load_bundled();
+    assert_eq!(REQUIRED_IDS.len(), 54);
+    let missing: Vec<_> = REQUIRED_IDS.iter().filter(|id| kb.entry(id).is_none()).collect();
+    assert!(missing.is_empty(), "missing entries: {missing:?}");
+}
+
+#[test]
+fn every_entry_meets_the_authoring_rules() {
+    let kb = load_bundled();
+    for e in kb.entries() {
+        assert!(e.questions.len() >= 4, "{}: only {} questions", e.id, e.questions.len());
+        assert!(!e.keywords.is_empty(), "{}: no keywords", e.id);
+        assert!(!e.sources.is_empty(), "{}: no sources", e.id);
+        assert!(e.answer.chars().count() <= 1500, "{}: answer too long", e.id);
+        assert!(!e.summary.contains('\n'), "{}: summary is not one line", e.id);
+        assert!((1..=3).contains(&e.related.len()), "{}: related count", e.id);
+        for r in &e.related {
+            assert!(kb.entry(r).is_some(), "{}: related {r} missing", e.id);
+        }
+        assert!(e.answer.contains("*Why:*"), "{}: answer has no one-line why", e.id);
+    }
+    for c in Category::ALL {
+        assert!(kb.in_category(c).count() > 0, "category {} is empty", c.slug());
+    }
+}
+
+#[test]
+fn safety_entries_send_people_to_a_clinician() {
+    let kb = load_bundled();
+    for id in ["red-flags", "existing-back-pain", "back-tweak-recovery"] {
+        let answer = kb.entry(id).map(|e| e.answer.to_lowercase()).unwrap_or_default();
+        assert!(
+            ["doctor", "clinician", "gp", "physio"].iter().any(|w| answer.contains(w)),
+            "{id} never says who to see"
+        );
+    }
+}
+
+#[test]
+fn there_are_three_months_of_distinct_tips_and_enough_synonyms() {
+    let kb = load_bundled();
+    assert!(kb.tips().len() >= 60, "only {} tips", kb.tips().len());
+    let mut texts: Vec<_> = kb.tips().iter().map(|t| t.text.to_lowercase()).collect();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), kb.tips().len(), "tips repeat");
+    assert!(kb.tips().iter().all(|t| t.text.chars().count() <= 280));
+    assert!(kb.synonyms().len() >= 40, "only {} synonym groups", kb.synonyms().len());
+}
+
+/// A copy of the bundled knowledge base in a temp dir, with one file replaced.
+fn broken_copy(file: &str, text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for f in std::fs::read_dir(bundled()).expect("knowledge dir").flatten() {
+        std::fs::copy(f.path(), dir.path().join(f.file_name())).expect("copy");
+    }
+    std::fs::write(dir.path().join(file), text).expect("write");
+    dir
+}
+
+const GOOD_ENTRY: &str = r#"
+[[entry]]
+id = "wall-drill"
+title = "The wall drill"
+category = "cues"
+questions = ["q one", "q two", "q three", "q four"]
+keywords = ["wall"]
+answer = "Do it."
+summary = "Touch the wall."
+related = ["dowel-drill"]
+sources = ["seed"]
+"#;
+
+fn problems_for(file: &str, text: &str) -> Vec<String> {
+    let dir = broken_copy(file, text);
+    match KnowledgeBase::load(dir.path()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .problems()
+            .iter()
+            .map(|p| {
+                let s = p.to_string();
+                // Report paths relative to the copy, as a curator sees them.
+                s.replace(&format!("{}/", dir.path().display()), "knowledge/")
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_dangling_related_id_names_file_line_and_entry() {
+    let text = GOOD_ENTRY.replace("related = [\"dowel-drill\"]", "related = [\"wal-drill\", \"dowel-drill\"]");
+    let problems = problems_for("cues.toml", &text);
+    assert!(
+        problems.contains(&"knowledge/cues.toml:10: entry \"wall-drill\": related id \"wal-drill\" does not exist".to_string()),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_duplicate_id_names_both_places() {
+    let text = format!("{GOOD_ENTRY}{}", GOOD_ENTRY.replace("q one", "other one").replace("q two", "other two").replace("q three", "other three").replace("q four", "other four"));
+    let problems = problems_for("cues.toml", &text);
+    assert!(
+        problems.iter().any(|p| p.starts_with("knowledge/cues.toml:14: entry \"wall-drill\": duplicate id (first defined at")
+            && p.ends_with("cues.toml:3)")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn an_unknown_field_is_rejected_with_its_line() {
+    let text = GOOD_ENTRY.replace("summary =", "sumary = \"typo\"\nsummary =");
+    let problems = problems_for("cues.toml", &text);
+    assert!(
+        problems.iter().any(|p| p.starts_with("knowledge/cues.toml:9: entry \"wall-drill\": unknown field `sumary`")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn bad_toml_names_the_file_and_line() {
+    let text = GOOD_ENTRY.replace("title = \"The wall drill\"", "title = \"The wall drill");
+    let problems = problems_for("cues.toml", &text);
+    assert!(problems.iter().any(|p| p.starts_with("knowledge/cues.toml:4:")), "{problems:#?}");
+}
+
+#[test]
+fn the_same_question_in_two_entries_is_an_error() {
+    let kb = load_bundled();
+    let taken = kb.entry("benefits").map(|e| e.questions[0].clone()).unwrap_or_default();
+    let text = GOOD_ENTRY.replace("\"q one\"", &format!("{:?}", taken.to_uppercase()));
+    let problems = problems_for("cues.toml", &text);
+    assert!(
+        problems.iter().any(|p| p.contains("entry \"wall-drill\"") && p.contains("also a question of entry \"benefits\"")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let text = GOOD_ENTRY
+        .replace("related = [\"dowel-drill\"]", "related = [\"nope\"]")
+        .replace("answer = \"Do it.\"", &format!("answer = \"{}\"", "x".repeat(1600)));
+    let problems = problems_for("cues.toml", &text);
+    assert!(problems.len() >= 2, "{problems:#?}");
+    assert!(problems.iter().any(|p| p.contains("answer is 1600 characters")), "{problems:#?}");
+}
+
+#[test]
+fn an_overlong_tip_and_an_unknown_tip_entry_are_errors() {
+    let tips = format!(
+        "[[tip]]\nid = \"long\"\ntext = \"{}\"\nentry = \"wall-drill\"\n\n[[tip]]\nid = \"lost\"\ntext = \"Short.\"\nentry = \"no-such-entry\"\n",
+        "y".repeat(300)
+    );
+    let problems = problems_for("tips.toml", &tips);
+    assert!(problems.iter().any(|p| p.starts_with("knowledge/tips.toml:3: entry \"long\": tip is 300 characters")), "{problems:#?}");
+    assert!(problems.iter().any(|p| p.starts_with("knowledge/tips.toml:9: entry \"lost\": entry id \"no-such-entry\" does not exist")), "{problems:#?}");
+}
+
+#[test]
+fn kb_check_exits_zero_on_the_bundled_kb_and_one_on_a_broken_one() {
+    let bin = env!("CARGO_BIN_EXE_hingebot");
+    let ok = Command::new(bin).args(["kb", "check", "--dir"]).arg(bundled()).output().expect("run");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+
+    let dir = broken_copy("cues.toml", &GOOD_ENTRY.replace("dowel-drill", "wal-drill"));
+    let bad = Command::new(bin).args(["kb", "check", "--dir"]).arg(dir.path()).output().expect("run");
+    assert_eq!(bad.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(stdout.contains("cues.toml:10: entry \"wall-drill\": related id \"wal-drill\" does not exist"), "{stdout}");
+}
+
+#[test]
+fn kb_export_json_lists_every_entry_with_the_stable_fields() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hingebot"))
+        .args(["kb", "export", "--json", "--dir"])
+        .arg(bundled())
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json array");
+    assert!(entries.len() >= 54);
+    for key in ["id", "title", "category", "questions", "keywords", "answer", "summary", "related"] {
+        assert!(entries.iter().all(|e| e.get(key).is_some()), "missing {key}");
+    }
+}

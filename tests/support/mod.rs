@@ -1,0 +1,103 @@
+//! Shared fixtures for end-to-end tests: the fake Discord and a bot started the way `hingebot run` starts it.
+#![allow(dead_code, unused_imports)]
+
+pub mod fake_discord;
+
+use hingebot::config::{Config, DiscordSettings};
+use hingebot::discord::Token;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use fake_discord::{intents, payload, permissions, FakeDiscord, Recorded, BOT_ID, GUILD_ID};
+
+/// The longest any single wait in a test may take.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The repository's knowledge base.
+pub fn knowledge_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+/// A well-formed (fake) bot token.
+pub const TOKEN: &str = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.token-for-tests";
+
+/// A config that talks to `fake` and keeps its state in `database`.
+pub fn config(fake: &FakeDiscord, database: &Path, discord: DiscordSettings) -> Config {
+    Config {
+        knowledge_dir: knowledge_dir(),
+        database: database.to_path_buf(),
+        discord: DiscordSettings {
+            api_base: Some(fake.api_base()),
+            ..discord
+        },
+        ..Config::default()
+    }
+}
+
+/// A bot running in this test, via `hingebot::discord::run` (what `hingebot run` calls).
+pub struct RunningBot {
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl RunningBot {
+    /// Starts the bot against `fake` and waits until it is connected and has registered its commands.
+    pub async fn start(
+        fake: &FakeDiscord,
+        database: &Path,
+        discord: DiscordSettings,
+    ) -> RunningBot {
+        let config = config(fake, database, discord);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let token = Token::parse(TOKEN, "test").expect("a well-formed token");
+        let task = tokio::spawn(async move {
+            hingebot::discord::run(&config, token, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let bot = RunningBot {
+            stop: Some(stop),
+            task: Some(task),
+        };
+        fake.wait_until_ready(TIMEOUT).await;
+        bot
+    }
+
+    /// Asks the bot to shut down (as SIGTERM does) and waits for it to finish.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let task = self.task.take().expect("stopped once");
+        tokio::time::timeout(TIMEOUT, task)
+            .await
+            .expect("the bot stops within the timeout")
+            .expect("the bot task does not panic")
+    }
+}
+
+impl Drop for RunningBot {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// Settings for most tests: no safety channels, no cooldown.
+pub fn settings() -> DiscordSettings {
+    DiscordSettings {
+        cooldown_seconds: 0,
+        ..DiscordSettings::default()
+    }
+}
+
+/// A temporary folder with a database path inside.
+pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("hingebot.sqlite3");
+    (dir, path)
+}
