@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use hingebot::cli::{ask, eval, kb, lift, Cli, Command};
+use hingebot::cli::{ask, eval, kb, lift, report, run, Cli, Command};
 use hingebot::config::Config;
 use hingebot::{Assistant, KnowledgeBase};
 use std::io::Write;
@@ -63,6 +63,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Lift(args) => {
             lift::run(&args, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime.block_on(run::run(&args, &config, &config_path))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(args) => {
+            let store = hingebot::store::Store::open(&config.database)?;
+            report::run(&args, &store, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Kb(args) => match args.command {

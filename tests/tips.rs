@@ -9,7 +9,7 @@ use hingebot::tips::{
     due_now, next_post, next_tip, previous_post, Clock, Due, PostError, PostOutcome, RotationState,
     SchedulerOptions, TipPost, TipPoster, TipSchedule, TipScheduler, TokioClock,
 };
-use jiff::civil::{date, Date};
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

@@ -5,6 +5,8 @@ pub mod eval;
 pub mod kb;
 pub mod lift;
 pub mod render;
+pub mod report;
+pub mod run;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,4 +34,8 @@ pub enum Command {
     Kb(kb::KbArgs),
     /// Evaluate a lifting task with the revised NIOSH lifting equation.
     Lift(lift::LiftArgs),
+    /// Run the Discord bot (token from DISCORD_TOKEN or --token-file).
+    Run(run::RunArgs),
+    /// For curators: the most frequent unanswered questions and 👍/👎 per entry.
+    Report(report::ReportArgs),
 }

@@ -214,9 +214,9 @@ impl Analyzer {
         self.typo = TypoIndex::build(terms);
     }
 
-    /// Whether `term` is in the vocabulary.
-    pub fn knows(&self, term: &str) -> bool {
-        self.typo.contains(term)
+    /// The canonical term of every synonym group.
+    pub fn canonical_terms(&self) -> impl Iterator<Item = &str> {
+        self.phrases.values().map(String::as_str)
     }
 
     /// Analyses text: normalize, fold synonym phrases, drop stop words, stem, correct typos.

@@ -7,7 +7,7 @@
 
 use super::analyze::{Analyzer, Origin, Term};
 use crate::knowledge::KnowledgeBase;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Field weights for the entry-level BM25 term frequency.
 const TITLE_WEIGHT: f32 = 2.0;
@@ -24,6 +24,11 @@ const QUESTION_SHARE: f32 = 0.6;
 const UNKNOWN_WEIGHT: f32 = 2.0;
 /// The same, relative, for the entry-level normaliser.
 const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
+/// A match on a general word ("tell", "morning", "time") is weak evidence that a message is about
+/// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong.
+const GENERAL_WORD_FACTOR: f32 = 0.35;
+/// Words that may appear in keywords but never identify a topic on their own.
+const NEVER_DOMAIN: &[&str] = &["how", "what", "why", "when", "where", "which", "not", "cannot", "should", "need", "best", "good", "right", "wrong", "help", "make", "use", "way"];
 const BIGRAM_BONUS: f32 = 0.04;
 const MAX_BIGRAM_BONUS: f32 = 0.12;
 
@@ -44,6 +49,8 @@ pub struct Index {
     question_norm: Vec<f32>,
     entry_len: Vec<f32>,
     avg_len: f32,
+    /// Per term: whether it names the topic (keywords, synonym groups) rather than being a general word.
+    domain: Vec<bool>,
     /// Question-level weight of a term the knowledge base never uses.
     unknown_weight: f32,
 }
@@ -64,6 +71,8 @@ struct Weighted {
     entry: f32,
     /// Question-level weight (cosine).
     question: f32,
+    /// Whether the term names the topic (see `GENERAL_WORD_FACTOR`).
+    domain: bool,
 }
 
 impl Index {
@@ -79,6 +88,7 @@ impl Index {
         let mut question_entry = Vec::new();
         let mut bigrams: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
         let mut entry_len = Vec::new();
+        let mut domain_ids: HashSet<u32> = HashSet::new();
 
         for (e_idx, entry) in kb.entries().iter().enumerate() {
             let e = e_idx as u32;
@@ -117,6 +127,7 @@ impl Index {
             for k in &entry.keywords {
                 let ids = add_text(k, KEYWORD_WEIGHT, &mut tf, &mut terms, &mut bigrams);
                 len += ids.len() as f32 * KEYWORD_WEIGHT;
+                domain_ids.extend(ids);
             }
             for q in &entry.questions {
                 let mut ids = add_text(q, QUESTION_WEIGHT, &mut tf, &mut terms, &mut bigrams);
@@ -130,7 +141,16 @@ impl Index {
             entry_len.push(len);
         }
 
+        for canonical in analyzer.canonical_terms() {
+            if let Some(&id) = terms.get(canonical) {
+                domain_ids.insert(id);
+            }
+        }
         let n_terms = terms.len();
+        let mut domain = vec![false; n_terms];
+        for (t, &id) in &terms {
+            domain[id as usize] = domain_ids.contains(&id) && !NEVER_DOMAIN.contains(&t.as_str());
+        }
         let n_entries = entry_tf.len().max(1) as f32;
         let mut df = vec![0u32; n_terms];
         let mut entry_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_terms];
@@ -181,6 +201,7 @@ impl Index {
             terms,
             idf,
             question_idf,
+            domain,
             entry_postings,
             question_postings,
             bigrams,
@@ -216,14 +237,19 @@ impl Index {
             } else {
                 1.0
             };
-            let (entry, question) = match id {
-                Some(id) => (self.idf[id as usize], self.question_idf[id as usize]),
-                None => (0.0, self.unknown_weight),
+            let (entry, question, domain) = match id {
+                Some(id) => (
+                    self.idf[id as usize],
+                    self.question_idf[id as usize],
+                    self.domain[id as usize],
+                ),
+                None => (0.0, self.unknown_weight, false),
             };
             weighted.push(Weighted {
                 id,
                 entry: entry * factor,
                 question: question * factor,
+                domain,
             });
         }
         let norm = weighted
@@ -240,7 +266,8 @@ impl Index {
 
     /// Scores every entry that shares a term with the query; returns (entry index, score 0..1), best first.
     pub fn score(&self, query: &Query) -> Vec<(usize, f32)> {
-        if query.norm == 0.0 || self.is_empty() {
+        // A message with no topic word at all is not about lifting, however its general words match.
+        if query.norm == 0.0 || self.is_empty() || !query.weighted.iter().any(|t| t.domain) {
             return Vec::new();
         }
         let mut question_acc: HashMap<u32, f32> = HashMap::new();
@@ -253,8 +280,10 @@ impl Index {
             };
             let w = t.entry;
             max_bm += w * (BM25_K1 + 1.0);
+            let evidence = if t.domain { 1.0 } else { GENERAL_WORD_FACTOR };
+            let w = w * evidence;
             for &q in &self.question_postings[id as usize] {
-                *question_acc.entry(q).or_insert(0.0) += t.question * t.question;
+                *question_acc.entry(q).or_insert(0.0) += t.question * t.question * evidence;
             }
             for &(e, tf) in &self.entry_postings[id as usize] {
                 let len_norm = 1.0 - BM25_B + BM25_B * self.entry_len[e as usize] / self.avg_len;

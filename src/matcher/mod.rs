@@ -79,7 +79,7 @@ impl Matcher {
 
 /// Answer when the top score clears the answer threshold and leads the runner-up by the margin;
 /// suggest when it clears the suggest threshold; otherwise abstain.
-fn decide(ranked: &[(usize, f32)], settings: &MatcherSettings) -> Decision {
+pub fn decide(ranked: &[(usize, f32)], settings: &MatcherSettings) -> Decision {
     let Some(&(top, s1)) = ranked.first() else {
         return Decision::Abstain;
     };

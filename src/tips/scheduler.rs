@@ -296,7 +296,7 @@ impl<P: TipPoster> TipScheduler<P> {
             Ok(subs) => subs,
             Err(e) => {
                 error!("cannot read tip subscriptions, retrying: {e}");
-                return Some(now + self.retry_delay(1));
+                return Some(later(now, self.retry_delay(1)));
             }
         };
         self.retries
@@ -311,7 +311,7 @@ impl<P: TipPoster> TipScheduler<P> {
                         channel = sub.channel_id,
                         "daily tip failed on the store, retrying: {e}"
                     );
-                    Some(now + self.retry_delay(1))
+                    Some(later(now, self.retry_delay(1)))
                 }
             };
             earliest = match (earliest, next) {
@@ -520,7 +520,7 @@ impl<P: TipPoster> TipScheduler<P> {
                     Some(r) if r.date == date => r.attempts + 1,
                     _ => 1,
                 };
-                let at = now + self.retry_delay(attempts);
+                let at = later(now, self.retry_delay(attempts));
                 warn!(channel = ch, date = %date, attempts, retry_at = %at, "daily tip not sent, will retry: {why}");
                 self.retries.insert(ch, Retry { date, attempts, at });
                 Ok(Sent::RetryAt(at))
@@ -538,4 +538,9 @@ impl<P: TipPoster> TipScheduler<P> {
             .min(self.options.max_retry_after);
         SignedDuration::try_from(delay).unwrap_or(SignedDuration::from_hours(1))
     }
+}
+
+/// `t + d`, saturating at the end of time instead of panicking.
+fn later(t: Timestamp, d: SignedDuration) -> Timestamp {
+    t.checked_add(d).unwrap_or(Timestamp::MAX)
 }
