@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use hingebot::cli::{ask, eval, kb, lift, report, run, Cli, Command};
+use hingebot::cli::{ask, eval, kb, lift, report, run, tips, Cli, Command};
 use hingebot::config::Config;
 use hingebot::{Assistant, KnowledgeBase};
 use std::io::Write;
@@ -78,6 +78,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             report::run(&args, &store, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tip(_) => {
+            let kb = load_kb(None)?;
+            let today = tips::today(&config, jiff::Timestamp::now())?;
+            tips::run_tip(&kb, today, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tips(args) => match args.command {
+            tips::TipsCommand::Preview(args) => {
+                let kb = load_kb(None)?;
+                // Read-only: don't create a database file just to preview.
+                let store = if config.database.exists() {
+                    hingebot::store::Store::open(&config.database)?
+                } else {
+                    hingebot::store::Store::open_in_memory()?
+                };
+                tips::run_preview(&args, &kb, &store, &config, jiff::Timestamp::now(), &mut out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Kb(args) => match args.command {
             kb::KbCommand::Check { dir } => {
                 let dir = dir.unwrap_or_else(|| config.knowledge_dir.clone());

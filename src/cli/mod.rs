@@ -7,6 +7,7 @@ pub mod lift;
 pub mod render;
 pub mod report;
 pub mod run;
+pub mod tips;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,8 +33,12 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Check or export the knowledge base.
     Kb(kb::KbArgs),
+    /// Print today's hip-hinge tip and the entry it comes from.
+    Tip(tips::TipArgs),
+    /// Daily tips in channels: preview what a channel will get next.
+    Tips(tips::TipsArgs),
     /// Evaluate a lifting task with the revised NIOSH lifting equation.
-    Lift(lift::LiftArgs),
+    Lift(Box<lift::LiftArgs>),
     /// Run the Discord bot (token from DISCORD_TOKEN or --token-file).
     Run(run::RunArgs),
     /// For curators: the most frequent unanswered questions and 👍/👎 per entry.

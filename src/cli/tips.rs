@@ -57,6 +57,14 @@ pub fn run_tip(kb: &KnowledgeBase, today: Date, out: &mut dyn Write) -> anyhow::
     Ok(())
 }
 
+/// Today's date in `tips.default_timezone`: the day whose tip `hingebot tip` prints. (The machine's
+/// own zone is not used: jiff is built without system time zone detection.)
+pub fn today(config: &Config, now: Timestamp) -> anyhow::Result<Date> {
+    let schedule = default_schedule(&config.tips)
+        .context("config: tips.default_time / tips.default_timezone")?;
+    Ok(schedule.local_date(now))
+}
+
 /// One previewed post, in the stable `--json` shape.
 #[derive(Debug, Serialize, PartialEq)]
 struct PreviewedPost {
@@ -271,6 +279,21 @@ mod tests {
         assert_eq!(
             out,
             "Tip of the day (1970-01-02): Tip 1.\nLearn more: What is a hip hinge? (entry `what-is-a-hip-hinge`)\n"
+        );
+    }
+
+    #[test]
+    fn today_is_the_date_in_the_default_time_zone() {
+        let mut config = Config::default();
+        let late_evening_utc: Timestamp = "2025-01-06T22:00:00Z".parse().unwrap();
+        assert_eq!(
+            today(&config, late_evening_utc).unwrap(),
+            jiff::civil::date(2025, 1, 6)
+        );
+        config.tips.default_timezone = "Asia/Kolkata".into();
+        assert_eq!(
+            today(&config, late_evening_utc).unwrap(),
+            jiff::civil::date(2025, 1, 7)
         );
     }
 

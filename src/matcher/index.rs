@@ -21,14 +21,19 @@ const TYPO_FACTOR: f32 = 0.85;
 const QUESTION_SHARE: f32 = 0.6;
 /// Question-level weight of a word the knowledge base never uses: it dilutes the match (an
 /// off-topic message is mostly such words) without swamping long, story-like questions.
-const UNKNOWN_WEIGHT: f32 = 2.0;
+const UNKNOWN_WEIGHT: f32 = 3.0;
 /// The same, relative, for the entry-level normaliser.
 const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
 /// A match on a general word ("tell", "morning", "time") is weak evidence that a message is about
 /// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong.
-const GENERAL_WORD_FACTOR: f32 = 0.35;
+const GENERAL_WORD_FACTOR: f32 = 0.5;
 /// Words that may appear in keywords but never identify a topic on their own.
 const NEVER_DOMAIN: &[&str] = &["how", "what", "why", "when", "where", "which", "not", "cannot", "should", "need", "best", "good", "right", "wrong", "help", "make", "use", "way"];
+/// Queries up to this many distinct terms use `QUESTION_SHARE` as is...
+const SHORT_QUERY_TERMS: f32 = 8.0;
+/// ...longer ones shift this much of it per extra term to entry relevance, down to `MIN_QUESTION_SHARE`.
+const LONG_QUERY_SHIFT: f32 = 0.02;
+const MIN_QUESTION_SHARE: f32 = 0.3;
 const BIGRAM_BONUS: f32 = 0.04;
 const MAX_BIGRAM_BONUS: f32 = 0.12;
 
@@ -183,7 +188,10 @@ impl Index {
             .iter()
             .map(|ids| {
                 ids.iter()
-                    .map(|&id| question_idf[id as usize].powi(2))
+                    .map(|&id| {
+                        let evidence = if domain[id as usize] { 1.0 } else { GENERAL_WORD_FACTOR };
+                        (question_idf[id as usize] * evidence).powi(2)
+                    })
                     .sum::<f32>()
                     .sqrt()
             })
@@ -245,10 +253,13 @@ impl Index {
                 ),
                 None => (0.0, self.unknown_weight, false),
             };
+            // General words count for less on both sides of the cosine, so a rare general word
+            // ("exactly") cannot swamp the topic words of a question.
+            let evidence = if domain || id.is_none() { 1.0 } else { GENERAL_WORD_FACTOR };
             weighted.push(Weighted {
                 id,
                 entry: entry * factor,
-                question: question * factor,
+                question: question * factor * evidence,
                 domain,
             });
         }
@@ -283,7 +294,7 @@ impl Index {
             let evidence = if t.domain { 1.0 } else { GENERAL_WORD_FACTOR };
             let w = w * evidence;
             for &q in &self.question_postings[id as usize] {
-                *question_acc.entry(q).or_insert(0.0) += t.question * t.question * evidence;
+                *question_acc.entry(q).or_insert(0.0) += t.question * self.question_idf[id as usize] * evidence;
             }
             for &(e, tf) in &self.entry_postings[id as usize] {
                 let len_norm = 1.0 - BM25_B + BM25_B * self.entry_len[e as usize] / self.avg_len;
@@ -316,12 +327,19 @@ impl Index {
                 }
             }
         }
+        // Long, story-like posts rarely resemble one stored question: lean on the whole entry instead.
+        let n = query.weighted.len() as f32;
+        let share = if n <= SHORT_QUERY_TERMS {
+            QUESTION_SHARE
+        } else {
+            (QUESTION_SHARE - (n - SHORT_QUERY_TERMS) * LONG_QUERY_SHIFT).max(MIN_QUESTION_SHARE)
+        };
         let mut scored: Vec<(usize, f32)> = entry_acc
             .iter()
             .map(|(&e, &bm)| {
                 let q = best_question.get(&e).copied().unwrap_or(0.0);
                 let b = bonus.get(&e).copied().unwrap_or(0.0);
-                let s = QUESTION_SHARE * q + (1.0 - QUESTION_SHARE) * (bm / max_bm) + b;
+                let s = share * q + (1.0 - share) * (bm / max_bm) + b;
                 (e as usize, s.min(1.0))
             })
             .collect();

@@ -57,7 +57,8 @@ impl TypoIndex {
     pub fn correct(&self, word: &str) -> Option<&str> {
         let n = word.chars().count();
         let allowed = max_edits(n);
-        if allowed == 0 || !word.is_ascii() {
+        // Numbers ("20kg", "2pm") are never typos of each other.
+        if allowed == 0 || !word.is_ascii() || word.bytes().any(|b| b.is_ascii_digit()) {
             return None;
         }
         let mut best: Option<(usize, u32, &str)> = None;

@@ -25,6 +25,12 @@ pub enum ScheduleError {
          like `mon,wed,fri` or `mon-thu`"
     )]
     Days { value: String },
+    #[error(
+        "time zone `{value}` is a legacy zone named like an abbreviation or offset, not a place \
+         (`EST` never switches to summer time, `Etc/GMT+2` is two hours *behind* UTC); use the \
+         zone of a city, like America/New_York or Europe/Berlin, or UTC"
+    )]
+    NotALocation { value: String },
 }
 
 /// A set of weekdays (bit 0 is Monday).
@@ -232,10 +238,28 @@ pub fn parse_time_zone(s: &str) -> Result<TimeZone, ScheduleError> {
     }
     let tz = TimeZone::get(name).map_err(|_| err())?;
     // `Etc/Unknown` resolves to jiff's "unknown" zone, which has no IANA name.
-    if tz.iana_name().is_none() {
+    let Some(canonical) = tz.iana_name() else {
         return Err(err());
+    };
+    // The tz database keeps old names like `CET`, `EST` or `Etc/GMT+2` for compatibility. They
+    // are real, but a person typing them is guessing, and their rules surprise (no daylight
+    // saving, inverted signs), so only places (`Area/City`) and UTC itself are accepted.
+    let lower = canonical.to_ascii_lowercase();
+    let is_place = lower.contains('/') && !lower.starts_with("etc/");
+    if !is_place && !is_utc_name(&lower) {
+        return Err(ScheduleError::NotALocation {
+            value: s.to_string(),
+        });
     }
     Ok(tz)
+}
+
+fn is_utc_name(lower: &str) -> bool {
+    let bare = lower.strip_prefix("etc/").unwrap_or(lower);
+    matches!(
+        bare,
+        "utc" | "uct" | "universal" | "zulu" | "gmt" | "gmt0" | "gmt+0" | "gmt-0" | "greenwich"
+    )
 }
 
 /// A validated daily schedule: a local wall-clock time in an IANA time zone, on some weekdays.
@@ -498,7 +522,40 @@ mod tests {
             "Berlin",
         ] {
             let err = parse_time_zone(bad).unwrap_err();
+            assert_eq!(err, ScheduleError::TimeZone { value: bad.into() });
             assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn legacy_abbreviation_zones_are_refused_even_though_the_database_has_them() {
+        for legacy in [
+            "CET",
+            "EST",
+            "EST5EDT",
+            "MST",
+            "Etc/GMT+2",
+            "Japan",
+            "Factory",
+        ] {
+            let err = parse_time_zone(legacy).unwrap_err();
+            assert_eq!(
+                err,
+                ScheduleError::NotALocation {
+                    value: legacy.into()
+                }
+            );
+            assert!(err.to_string().contains("America/New_York"), "{err}");
+        }
+        for fine in [
+            "UTC",
+            "Etc/UTC",
+            "GMT",
+            "US/Eastern",
+            "Asia/Calcutta",
+            "America/Argentina/Buenos_Aires",
+        ] {
+            assert!(parse_time_zone(fine).is_ok(), "{fine}");
         }
     }
 
