@@ -30,7 +30,12 @@ fn main() -> anyhow::Result<()> {
     let rank = |a: &Assistant, q: &str| a.matcher().find(q, &defaults).ranked;
 
     let mut sets: Vec<(String, Vec<Ranked>)> = Vec::new();
-    for file in args.iter().filter(|a| !a.starts_with("--")).map(String::as_str).chain(["tests/data/offtopic.jsonl"]) {
+    for file in args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .chain(["tests/data/offtopic.jsonl"])
+    {
         let cases = parse_cases(&std::fs::read_to_string(file)?)?;
         let ranked = cases
             .into_iter()
@@ -52,7 +57,11 @@ fn main() -> anyhow::Result<()> {
         for (q_idx, question) in entry.questions.iter().enumerate() {
             let mut entries = kb.entries().to_vec();
             entries[e_idx].questions.remove(q_idx);
-            let held_out = Arc::new(KnowledgeBase::from_parts(entries, Vec::new(), kb.synonyms().to_vec()));
+            let held_out = Arc::new(KnowledgeBase::from_parts(
+                entries,
+                Vec::new(),
+                kb.synonyms().to_vec(),
+            ));
             let a = Assistant::new(held_out, defaults.clone());
             loo.push(Ranked {
                 ranked: rank(&a, question),
@@ -68,7 +77,11 @@ fn main() -> anyhow::Result<()> {
     let score = |set: &[Ranked], s: &MatcherSettings, misses: bool| -> (f64, f64, f64) {
         let (mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0);
         for r in set {
-            let decision = if r.redflag { None } else { Some(decide(&r.ranked, s)) };
+            let decision = if r.redflag {
+                None
+            } else {
+                Some(decide(&r.ranked, s))
+            };
             let first = match &decision {
                 Some(Decision::Answer(i)) => Some(kb.entries()[*i].id.as_str()),
                 Some(Decision::Suggest(p)) => p.first().map(|i| kb.entries()[*i].id.as_str()),
@@ -78,7 +91,10 @@ fn main() -> anyhow::Result<()> {
                 CaseKind::Positive => {
                     pos += 1;
                     first.is_some_and(|f| r.expected.iter().any(|e| e == f))
-                        || (r.redflag && r.expected.iter().any(|e| kb.entry(e).is_some_and(|x| x.category.slug() == "safety")))
+                        || (r.redflag
+                            && r.expected.iter().any(|e| {
+                                kb.entry(e).is_some_and(|x| x.category.slug() == "safety")
+                            }))
                 }
                 CaseKind::Redflag => true,
                 CaseKind::Negative => {
@@ -93,18 +109,34 @@ fn main() -> anyhow::Result<()> {
                     CaseKind::Redflag => {}
                 }
             } else if misses {
-                let top = r.ranked.first().map(|(i, s)| format!("{} {:.3}", kb.entries()[*i].id, s)).unwrap_or_default();
-                println!("  MISS {:?} expected {:?} got {:?} top {}", r.question, r.expected, first, top);
+                let top = r
+                    .ranked
+                    .first()
+                    .map(|(i, s)| format!("{} {:.3}", kb.entries()[*i].id, s))
+                    .unwrap_or_default();
+                println!(
+                    "  MISS {:?} expected {:?} got {:?} top {}",
+                    r.question, r.expected, first, top
+                );
             }
         }
         let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-        (ratio(pos_ok, pos), ratio(neg_ok, neg), ratio(pos_ok + neg_ok, pos + neg))
+        (
+            ratio(pos_ok, pos),
+            ratio(neg_ok, neg),
+            ratio(pos_ok + neg_ok, pos + neg),
+        )
     };
 
     println!("with config defaults ({:?}):", defaults);
     for (name, set) in &sets {
         let (p, n, o) = score(set, &defaults, show_misses);
-        println!("{name:>28}: positives {:.1}%  abstention {:.1}%  overall {:.1}%", p * 100.0, n * 100.0, o * 100.0);
+        println!(
+            "{name:>28}: positives {:.1}%  abstention {:.1}%  overall {:.1}%",
+            p * 100.0,
+            n * 100.0,
+            o * 100.0
+        );
     }
 
     let mut grid = Vec::new();
@@ -113,8 +145,13 @@ fn main() -> anyhow::Result<()> {
             if at < st {
                 continue;
             }
-            let s = MatcherSettings { suggest_threshold: st, answer_threshold: at, ..defaults.clone() };
-            let figures: Vec<(f64, f64, f64)> = sets.iter().map(|(_, set)| score(set, &s, false)).collect();
+            let s = MatcherSettings {
+                suggest_threshold: st,
+                answer_threshold: at,
+                ..defaults.clone()
+            };
+            let figures: Vec<(f64, f64, f64)> =
+                sets.iter().map(|(_, set)| score(set, &s, false)).collect();
             let neg_ok = figures.iter().all(|f| f.1 >= 0.9);
             let mean: f64 = figures.iter().map(|f| f.2).sum::<f64>() / figures.len() as f64;
             grid.push((neg_ok, mean, st, at, figures));
@@ -123,8 +160,15 @@ fn main() -> anyhow::Result<()> {
     grid.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
     println!("\nbest settings (abstention >= 90% on every set first, then mean overall):");
     for (neg_ok, mean, st, at, figures) in grid.iter().take(8) {
-        let f: Vec<String> = figures.iter().map(|f| format!("{:.1}/{:.1}", f.0 * 100.0, f.1 * 100.0)).collect();
-        println!("  suggest {st:.2} answer {at:.2}: mean {:.1}% abst-ok {neg_ok} [pos/abst per set: {}]", mean * 100.0, f.join(", "));
+        let f: Vec<String> = figures
+            .iter()
+            .map(|f| format!("{:.1}/{:.1}", f.0 * 100.0, f.1 * 100.0))
+            .collect();
+        println!(
+            "  suggest {st:.2} answer {at:.2}: mean {:.1}% abst-ok {neg_ok} [pos/abst per set: {}]",
+            mean * 100.0,
+            f.join(", ")
+        );
     }
     Ok(())
 }

@@ -93,7 +93,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     hingebot::store::Store::open_in_memory()?
                 };
-                tips::run_preview(&args, &kb, &store, &config, jiff::Timestamp::now(), &mut out)?;
+                tips::run_preview(
+                    &args,
+                    &kb,
+                    &store,
+                    &config,
+                    jiff::Timestamp::now(),
+                    &mut out,
+                )?;
                 Ok(ExitCode::SUCCESS)
             }
         },

@@ -948,7 +948,7 @@ async fn the_bot_registers_its_commands_and_asks_for_the_intents_it_needs() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["ask", "tip", "topics", "hingebot"]);
+        assert_eq!(names, ["ask", "tip", "topics", "hingebot", "tips"]);
         let hingebot = &registered.body[3];
         let subs: Vec<&str> = hingebot["options"]
             .as_array()

@@ -7,18 +7,60 @@ use std::process::Command;
 
 /// The required table of contents (kb-topics.md): none of these may be removed or renamed.
 const REQUIRED_IDS: &[&str] = &[
-    "what-is-hip-hinge", "hinge-vs-squat", "benefits", "muscles-worked", "back-pain-and-hinge",
-    "lift-with-hips", "why-people-lose-it", "how-to-hip-hinge", "coaching-cues", "neutral-spine",
-    "dowel-drill", "wall-drill", "core-bracing", "breathing", "knee-bend", "stance", "how-deep",
-    "where-to-feel-it", "returning-to-standing", "cant-hinge-causes", "tight-hamstrings",
-    "rounding-lower-back", "squatting-the-hinge", "overextending", "is-rounding-always-bad",
-    "feel-it-in-lower-back", "soreness-or-injury", "make-it-easier", "make-it-harder",
-    "progression-path", "gym-exercises", "good-morning", "glute-bridge", "rdl-vs-deadlift",
-    "kettlebell-swing", "how-often", "lifting-at-work", "lifting-from-floor",
-    "dishwasher-and-laundry", "lifting-children", "tying-shoes", "gardening", "groceries",
-    "sit-to-stand", "desk-workers", "carrying-and-twisting", "forward-lean-tasks",
-    "patient-handling", "lifting-calculator", "existing-back-pain", "back-tweak-recovery",
-    "red-flags", "older-adults", "medical-disclaimer",
+    "what-is-hip-hinge",
+    "hinge-vs-squat",
+    "benefits",
+    "muscles-worked",
+    "back-pain-and-hinge",
+    "lift-with-hips",
+    "why-people-lose-it",
+    "how-to-hip-hinge",
+    "coaching-cues",
+    "neutral-spine",
+    "dowel-drill",
+    "wall-drill",
+    "core-bracing",
+    "breathing",
+    "knee-bend",
+    "stance",
+    "how-deep",
+    "where-to-feel-it",
+    "returning-to-standing",
+    "cant-hinge-causes",
+    "tight-hamstrings",
+    "rounding-lower-back",
+    "squatting-the-hinge",
+    "overextending",
+    "is-rounding-always-bad",
+    "feel-it-in-lower-back",
+    "soreness-or-injury",
+    "make-it-easier",
+    "make-it-harder",
+    "progression-path",
+    "gym-exercises",
+    "good-morning",
+    "glute-bridge",
+    "rdl-vs-deadlift",
+    "kettlebell-swing",
+    "how-often",
+    "lifting-at-work",
+    "lifting-from-floor",
+    "dishwasher-and-laundry",
+    "lifting-children",
+    "tying-shoes",
+    "gardening",
+    "groceries",
+    "sit-to-stand",
+    "desk-workers",
+    "carrying-and-twisting",
+    "forward-lean-tasks",
+    "patient-handling",
+    "lifting-calculator",
+    "existing-back-pain",
+    "back-tweak-recovery",
+    "red-flags",
+    "older-adults",
+    "medical-disclaimer",
 ];
 
 fn bundled() -> PathBuf {
@@ -36,7 +78,10 @@ fn load_bundled() -> KnowledgeBase {
 fn every_required_topic_exists_with_its_exact_id() {
     let kb = load_bundled();
     assert_eq!(REQUIRED_IDS.len(), 54);
-    let missing: Vec<_> = REQUIRED_IDS.iter().filter(|id| kb.entry(id).is_none()).collect();
+    let missing: Vec<_> = REQUIRED_IDS
+        .iter()
+        .filter(|id| kb.entry(id).is_none())
+        .collect();
     assert!(missing.is_empty(), "missing entries: {missing:?}");
 }
 
@@ -44,19 +89,44 @@ fn every_required_topic_exists_with_its_exact_id() {
 fn every_entry_meets_the_authoring_rules() {
     let kb = load_bundled();
     for e in kb.entries() {
-        assert!(e.questions.len() >= 4, "{}: only {} questions", e.id, e.questions.len());
+        assert!(
+            e.questions.len() >= 4,
+            "{}: only {} questions",
+            e.id,
+            e.questions.len()
+        );
         assert!(!e.keywords.is_empty(), "{}: no keywords", e.id);
         assert!(!e.sources.is_empty(), "{}: no sources", e.id);
-        assert!(e.answer.chars().count() <= 1500, "{}: answer too long", e.id);
-        assert!(!e.summary.contains('\n'), "{}: summary is not one line", e.id);
-        assert!((1..=3).contains(&e.related.len()), "{}: related count", e.id);
+        assert!(
+            e.answer.chars().count() <= 1500,
+            "{}: answer too long",
+            e.id
+        );
+        assert!(
+            !e.summary.contains('\n'),
+            "{}: summary is not one line",
+            e.id
+        );
+        assert!(
+            (1..=3).contains(&e.related.len()),
+            "{}: related count",
+            e.id
+        );
         for r in &e.related {
             assert!(kb.entry(r).is_some(), "{}: related {r} missing", e.id);
         }
-        assert!(e.answer.contains("*Why:*"), "{}: answer has no one-line why", e.id);
+        assert!(
+            e.answer.contains("*Why:*"),
+            "{}: answer has no one-line why",
+            e.id
+        );
     }
     for c in Category::ALL {
-        assert!(kb.in_category(c).count() > 0, "category {} is empty", c.slug());
+        assert!(
+            kb.in_category(c).count() > 0,
+            "category {} is empty",
+            c.slug()
+        );
     }
 }
 
@@ -64,9 +134,14 @@ fn every_entry_meets_the_authoring_rules() {
 fn safety_entries_send_people_to_a_clinician() {
     let kb = load_bundled();
     for id in ["red-flags", "existing-back-pain", "back-tweak-recovery"] {
-        let answer = kb.entry(id).map(|e| e.answer.to_lowercase()).unwrap_or_default();
+        let answer = kb
+            .entry(id)
+            .map(|e| e.answer.to_lowercase())
+            .unwrap_or_default();
         assert!(
-            ["doctor", "clinician", "gp", "physio"].iter().any(|w| answer.contains(w)),
+            ["doctor", "clinician", "gp", "physio"]
+                .iter()
+                .any(|w| answer.contains(w)),
             "{id} never says who to see"
         );
     }
@@ -81,13 +156,20 @@ fn there_are_three_months_of_distinct_tips_and_enough_synonyms() {
     texts.dedup();
     assert_eq!(texts.len(), kb.tips().len(), "tips repeat");
     assert!(kb.tips().iter().all(|t| t.text.chars().count() <= 280));
-    assert!(kb.synonyms().len() >= 40, "only {} synonym groups", kb.synonyms().len());
+    assert!(
+        kb.synonyms().len() >= 40,
+        "only {} synonym groups",
+        kb.synonyms().len()
+    );
 }
 
 /// A copy of the bundled knowledge base in a temp dir, with one file replaced.
 fn broken_copy(file: &str, text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    for f in std::fs::read_dir(bundled()).expect("knowledge dir").flatten() {
+    for f in std::fs::read_dir(bundled())
+        .expect("knowledge dir")
+        .flatten()
+    {
         std::fs::copy(f.path(), dir.path().join(f.file_name())).expect("copy");
     }
     std::fs::write(dir.path().join(file), text).expect("write");
@@ -125,7 +207,10 @@ fn problems_for(file: &str, text: &str) -> Vec<String> {
 
 #[test]
 fn a_dangling_related_id_names_file_line_and_entry() {
-    let text = GOOD_ENTRY.replace("related = [\"dowel-drill\"]", "related = [\"wal-drill\", \"dowel-drill\"]");
+    let text = GOOD_ENTRY.replace(
+        "related = [\"dowel-drill\"]",
+        "related = [\"wal-drill\", \"dowel-drill\"]",
+    );
     let problems = problems_for("cues.toml", &text);
     assert!(
         problems.contains(&"knowledge/cues.toml:10: entry \"wall-drill\": related id \"wal-drill\" does not exist".to_string()),
@@ -135,11 +220,19 @@ fn a_dangling_related_id_names_file_line_and_entry() {
 
 #[test]
 fn a_duplicate_id_names_both_places() {
-    let text = format!("{GOOD_ENTRY}{}", GOOD_ENTRY.replace("q one", "other one").replace("q two", "other two").replace("q three", "other three").replace("q four", "other four"));
+    let text = format!(
+        "{GOOD_ENTRY}{}",
+        GOOD_ENTRY
+            .replace("q one", "other one")
+            .replace("q two", "other two")
+            .replace("q three", "other three")
+            .replace("q four", "other four")
+    );
     let problems = problems_for("cues.toml", &text);
     assert!(
-        problems.iter().any(|p| p.starts_with("knowledge/cues.toml:14: entry \"wall-drill\": duplicate id (first defined at")
-            && p.ends_with("cues.toml:3)")),
+        problems.iter().any(|p| p.starts_with(
+            "knowledge/cues.toml:14: entry \"wall-drill\": duplicate id (first defined at"
+        ) && p.ends_with("cues.toml:3)")),
         "{problems:#?}"
     );
 }
@@ -149,7 +242,8 @@ fn an_unknown_field_is_rejected_with_its_line() {
     let text = GOOD_ENTRY.replace("summary =", "sumary = \"typo\"\nsummary =");
     let problems = problems_for("cues.toml", &text);
     assert!(
-        problems.iter().any(|p| p.starts_with("knowledge/cues.toml:9: entry \"wall-drill\": unknown field `sumary`")),
+        problems.iter().any(|p| p
+            .starts_with("knowledge/cues.toml:9: entry \"wall-drill\": unknown field `sumary`")),
         "{problems:#?}"
     );
 }
@@ -158,17 +252,26 @@ fn an_unknown_field_is_rejected_with_its_line() {
 fn bad_toml_names_the_file_and_line() {
     let text = GOOD_ENTRY.replace("title = \"The wall drill\"", "title = \"The wall drill");
     let problems = problems_for("cues.toml", &text);
-    assert!(problems.iter().any(|p| p.starts_with("knowledge/cues.toml:4:")), "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("knowledge/cues.toml:4:")),
+        "{problems:#?}"
+    );
 }
 
 #[test]
 fn the_same_question_in_two_entries_is_an_error() {
     let kb = load_bundled();
-    let taken = kb.entry("benefits").map(|e| e.questions[0].clone()).unwrap_or_default();
+    let taken = kb
+        .entry("benefits")
+        .map(|e| e.questions[0].clone())
+        .unwrap_or_default();
     let text = GOOD_ENTRY.replace("\"q one\"", &format!("{:?}", taken.to_uppercase()));
     let problems = problems_for("cues.toml", &text);
     assert!(
-        problems.iter().any(|p| p.contains("entry \"wall-drill\"") && p.contains("also a question of entry \"benefits\"")),
+        problems.iter().any(|p| p.contains("entry \"wall-drill\"")
+            && p.contains("also a question of entry \"benefits\"")),
         "{problems:#?}"
     );
 }
@@ -177,10 +280,18 @@ fn the_same_question_in_two_entries_is_an_error() {
 fn all_problems_are_reported_at_once() {
     let text = GOOD_ENTRY
         .replace("related = [\"dowel-drill\"]", "related = [\"nope\"]")
-        .replace("answer = \"Do it.\"", &format!("answer = \"{}\"", "x".repeat(1600)));
+        .replace(
+            "answer = \"Do it.\"",
+            &format!("answer = \"{}\"", "x".repeat(1600)),
+        );
     let problems = problems_for("cues.toml", &text);
     assert!(problems.len() >= 2, "{problems:#?}");
-    assert!(problems.iter().any(|p| p.contains("answer is 1600 characters")), "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("answer is 1600 characters")),
+        "{problems:#?}"
+    );
 }
 
 #[test]
@@ -190,21 +301,48 @@ fn an_overlong_tip_and_an_unknown_tip_entry_are_errors() {
         "y".repeat(300)
     );
     let problems = problems_for("tips.toml", &tips);
-    assert!(problems.iter().any(|p| p.starts_with("knowledge/tips.toml:3: entry \"long\": tip is 300 characters")), "{problems:#?}");
-    assert!(problems.iter().any(|p| p.starts_with("knowledge/tips.toml:9: entry \"lost\": entry id \"no-such-entry\" does not exist")), "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("knowledge/tips.toml:3: entry \"long\": tip is 300 characters")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with(
+            "knowledge/tips.toml:9: entry \"lost\": entry id \"no-such-entry\" does not exist"
+        )),
+        "{problems:#?}"
+    );
 }
 
 #[test]
 fn kb_check_exits_zero_on_the_bundled_kb_and_one_on_a_broken_one() {
     let bin = env!("CARGO_BIN_EXE_hingebot");
-    let ok = Command::new(bin).args(["kb", "check", "--dir"]).arg(bundled()).output().expect("run");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    let ok = Command::new(bin)
+        .args(["kb", "check", "--dir"])
+        .arg(bundled())
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
 
     let dir = broken_copy("cues.toml", &GOOD_ENTRY.replace("dowel-drill", "wal-drill"));
-    let bad = Command::new(bin).args(["kb", "check", "--dir"]).arg(dir.path()).output().expect("run");
+    let bad = Command::new(bin)
+        .args(["kb", "check", "--dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(bad.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&bad.stdout);
-    assert!(stdout.contains("cues.toml:10: entry \"wall-drill\": related id \"wal-drill\" does not exist"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "cues.toml:10: entry \"wall-drill\": related id \"wal-drill\" does not exist"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -217,7 +355,19 @@ fn kb_export_json_lists_every_entry_with_the_stable_fields() {
     assert!(out.status.success());
     let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json array");
     assert!(entries.len() >= 54);
-    for key in ["id", "title", "category", "questions", "keywords", "answer", "summary", "related"] {
-        assert!(entries.iter().all(|e| e.get(key).is_some()), "missing {key}");
+    for key in [
+        "id",
+        "title",
+        "category",
+        "questions",
+        "keywords",
+        "answer",
+        "summary",
+        "related",
+    ] {
+        assert!(
+            entries.iter().all(|e| e.get(key).is_some()),
+            "missing {key}"
+        );
     }
 }

@@ -1,7 +1,7 @@
-//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`) and the poise framework that runs them.
+//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`) and the poise framework that runs them.
 
 use super::render::{self, Asked};
-use super::{buttons, messages, Bot, Context, Error};
+use super::{buttons, messages, tips, Bot, Context, Error};
 use crate::ReplyKind;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ pub fn framework(bot: Arc<Bot>) -> poise::Framework<Arc<Bot>, Error> {
     let dev_guild = bot.settings.dev_guild_id;
     poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: vec![ask(), tip(), topics(), hingebot()],
+            commands: vec![ask(), tip(), topics(), hingebot(), tips::tips()],
             allowed_mentions: Some(render::no_mentions()),
             on_error: |error| Box::pin(on_error(error)),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
@@ -73,8 +73,13 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<Bot>, Error>) {
             let needed = missing_permissions
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "Manage Channels".to_string());
+            let what = if ctx.command().qualified_name.starts_with("tips") {
+                "manage the daily tips"
+            } else {
+                "change where I answer"
+            };
             ctx.send(render::text_reply(
-                &format!("Only members with the {needed} permission can change where I answer."),
+                &format!("Only members with the {needed} permission can {what}."),
                 true,
             ))
             .await

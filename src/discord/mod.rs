@@ -8,15 +8,17 @@ pub mod commands;
 pub mod cooldown;
 pub mod messages;
 pub mod render;
+pub mod tips;
 
 use crate::config::{Config, DiscordSettings};
 use crate::store::{Store, UserHasher};
+use crate::tips::{SchedulerHandle, SchedulerOptions};
 use crate::{Assistant, KnowledgeBase};
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 /// The environment variable holding the bot token.
@@ -109,13 +111,20 @@ pub async fn run(
     })?;
     let assistant = Arc::new(Assistant::new(Arc::new(kb), config.matcher.clone()));
     let store = Store::open(&config.database)?;
+    let (subscriptions, db) = (config.clone(), Arc::clone(&store));
+    tokio::task::spawn_blocking(move || {
+        crate::cli::tips::apply_config_subscriptions(&subscriptions, &db)
+    })
+    .await
+    .context("applying the [[tips.subscriptions]] from the config")??;
     let bot = Bot::new(assistant, store, config.discord.clone()).await?;
     tracing::info!(
         database = %config.database.display(),
         api_base = api_base.as_deref().unwrap_or("Discord"),
         "starting the Discord bot"
     );
-    serve(token, bot, api_base, shutdown).await
+    let tips = SchedulerOptions::from_settings(&config.tips);
+    serve(token, bot, api_base, tips, shutdown).await
 }
 
 /// Everything the handlers share: the assistant, the store and the adapter's own state.
@@ -127,6 +136,8 @@ pub struct Bot {
     /// Safety channels from config.toml and from commands, merged.
     pub(crate) safety_channels: RwLock<HashSet<u64>>,
     pub(crate) users: UserHasher,
+    /// The daily tip scheduler, once [`serve`] has started it.
+    pub(crate) tip_scheduler: OnceLock<SchedulerHandle>,
 }
 
 impl Bot {
@@ -153,6 +164,7 @@ impl Bot {
             settings,
             safety_channels: RwLock::new(channels),
             users,
+            tip_scheduler: OnceLock::new(),
         }))
     }
 
@@ -173,6 +185,14 @@ impl Bot {
             set.insert(channel_id);
         } else if !self.settings.safety_channels.contains(&channel_id) {
             set.remove(&channel_id);
+        }
+    }
+
+    /// Wakes the tip scheduler after a subscription change. Before it starts there is nothing to
+    /// wake: it reads the subscriptions when it starts.
+    pub(crate) fn tip_subscriptions_changed(&self) {
+        if let Some(scheduler) = self.tip_scheduler.get() {
+            scheduler.subscriptions_changed();
         }
     }
 
@@ -200,20 +220,33 @@ pub(crate) type Context<'a> = poise::Context<'a, Arc<Bot>, Error>;
 /// How long to wait for the shards to close after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs the bot until `shutdown` resolves (or Discord ends the session), then closes the shards
-/// and flushes the store. `api_base` (already resolved, see [`effective_api_base`]) sends every
-/// REST call there instead of Discord, and takes the gateway URL from its `GET /gateway`.
+/// Runs the bot until `shutdown` resolves (or Discord ends the session), then closes the shards,
+/// stops the daily tip scheduler and flushes the store. `api_base` (already resolved, see
+/// [`effective_api_base`]) sends every REST call there instead of Discord, and takes the gateway
+/// URL from its `GET /gateway`. `tips` tunes the daily tip scheduler, started once the client exists.
 pub async fn serve(
     token: Token,
     bot: Arc<Bot>,
     api_base: Option<String>,
+    tips: SchedulerOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut intents = intents();
+    let mut tip_task = None;
     let result = loop {
         let mut client =
-            build_client(&token, Arc::clone(&bot), api_base.as_deref(), intents).await?;
+            match build_client(&token, Arc::clone(&bot), api_base.as_deref(), intents).await {
+                Ok(client) => client,
+                Err(e) => break Err(e),
+            };
+        if tip_task.is_none() {
+            tip_task = Some(tips::TipTask::start(
+                &bot,
+                Arc::clone(&client.http),
+                tips.clone(),
+            ));
+        }
         let manager = Arc::clone(&client.shard_manager);
         let mut running = std::pin::pin!(client.start());
         let outcome = tokio::select! {
@@ -255,6 +288,9 @@ pub async fn serve(
             }
         }
     };
+    if let Some(task) = tip_task {
+        task.stop().await;
+    }
     let flushed = bot.store.call(|s| s.flush()).await;
     if let Err(e) = &flushed {
         tracing::warn!("could not flush the database on shutdown: {e}");

@@ -214,9 +214,12 @@ impl Analyzer {
         self.typo = TypoIndex::build(terms);
     }
 
-    /// The canonical term of every synonym group.
-    pub fn canonical_terms(&self) -> impl Iterator<Item = &str> {
-        self.phrases.values().map(String::as_str)
+    /// Every single-word synonym (stemmed), so typos of them can be corrected too.
+    pub fn synonym_words(&self) -> impl Iterator<Item = &str> {
+        self.phrases
+            .keys()
+            .filter(|k| k.len() == 1)
+            .map(|k| k[0].as_str())
     }
 
     /// Analyses text: normalize, fold synonym phrases, drop stop words, stem, correct typos.

@@ -2,8 +2,9 @@
 //!
 //! Two signals, both computed from postings only (no scan of all entries per query):
 //! - question similarity: idf-weighted cosine between the query and each stored question (best one per entry);
-//! - entry relevance: BM25 over the entry's fields (title and keywords weigh more), normalised to 0..1;
-//! plus a bonus for each query bigram that also stands in the entry.
+//! - entry relevance: BM25 over the entry's fields (title and keywords weigh more), normalised to 0..1.
+//!
+//! A bonus is added for each query bigram that also stands in the entry.
 
 use super::analyze::{Analyzer, Origin, Term};
 use crate::knowledge::KnowledgeBase;
@@ -28,7 +29,10 @@ const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
 /// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong.
 const GENERAL_WORD_FACTOR: f32 = 0.5;
 /// Words that may appear in keywords but never identify a topic on their own.
-const NEVER_DOMAIN: &[&str] = &["how", "what", "why", "when", "where", "which", "not", "cannot", "should", "need", "best", "good", "right", "wrong", "help", "make", "use", "way"];
+const NEVER_DOMAIN: &[&str] = &[
+    "how", "what", "why", "when", "where", "which", "not", "cannot", "should", "need", "best",
+    "good", "right", "wrong", "help", "make", "use", "way",
+];
 /// Queries up to this many distinct terms use `QUESTION_SHARE` as is...
 const SHORT_QUERY_TERMS: f32 = 8.0;
 /// ...longer ones shift this much of it per extra term to entry relevance, down to `MIN_QUESTION_SHARE`.
@@ -54,7 +58,7 @@ pub struct Index {
     question_norm: Vec<f32>,
     entry_len: Vec<f32>,
     avg_len: f32,
-    /// Per term: whether it names the topic (keywords, synonym groups) rather than being a general word.
+    /// Per term: whether it names the topic (it stands in some entry's keywords) rather than being a general word.
     domain: Vec<bool>,
     /// Question-level weight of a term the knowledge base never uses.
     unknown_weight: f32,
@@ -80,18 +84,52 @@ struct Weighted {
     domain: bool,
 }
 
+/// Term ids and bigram postings, collected while indexing.
+#[derive(Default)]
+struct Builder {
+    terms: HashMap<String, u32>,
+    bigrams: HashMap<(u32, u32), Vec<u32>>,
+}
+
+impl Builder {
+    /// Analyses one field of entry `e`, adds `weight` per term to its term frequencies, records its
+    /// bigrams, and returns the term ids in order.
+    fn add(
+        &mut self,
+        analyzer: &Analyzer,
+        e: u32,
+        text: &str,
+        weight: f32,
+        tf: &mut HashMap<u32, f32>,
+    ) -> Vec<u32> {
+        let ids: Vec<u32> = analyzer
+            .terms(text)
+            .into_iter()
+            .map(|t| {
+                let next = self.terms.len() as u32;
+                *self.terms.entry(t.text).or_insert(next)
+            })
+            .collect();
+        for &id in &ids {
+            *tf.entry(id).or_insert(0.0) += weight;
+        }
+        for pair in ids.windows(2) {
+            let list = self.bigrams.entry((pair[0], pair[1])).or_default();
+            if list.last() != Some(&e) {
+                list.push(e);
+            }
+        }
+        ids
+    }
+}
+
 impl Index {
     /// Builds the index and gives the analyser its vocabulary for typo correction.
     pub fn build(kb: &KnowledgeBase, analyzer: &mut Analyzer) -> Index {
-        let mut terms: HashMap<String, u32> = HashMap::new();
-        let mut id_of = |t: &str, terms: &mut HashMap<String, u32>| -> u32 {
-            let next = terms.len() as u32;
-            *terms.entry(t.to_string()).or_insert(next)
-        };
+        let mut b = Builder::default();
         let mut entry_tf: Vec<HashMap<u32, f32>> = Vec::new();
         let mut question_terms: Vec<Vec<u32>> = Vec::new();
         let mut question_entry = Vec::new();
-        let mut bigrams: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
         let mut entry_len = Vec::new();
         let mut domain_ids: HashSet<u32> = HashSet::new();
 
@@ -99,43 +137,15 @@ impl Index {
             let e = e_idx as u32;
             let mut tf: HashMap<u32, f32> = HashMap::new();
             let mut len = 0.0;
-            let mut add_text = |text: &str,
-                                weight: f32,
-                                tf: &mut HashMap<u32, f32>,
-                                terms: &mut HashMap<String, u32>,
-                                bigrams: &mut HashMap<(u32, u32), Vec<u32>>|
-             -> Vec<u32> {
-                let ids: Vec<u32> = analyzer
-                    .terms(text)
-                    .iter()
-                    .map(|t| id_of(&t.text, terms))
-                    .collect();
-                for &id in &ids {
-                    *tf.entry(id).or_insert(0.0) += weight;
-                }
-                for pair in ids.windows(2) {
-                    let list = bigrams.entry((pair[0], pair[1])).or_default();
-                    if list.last() != Some(&e) {
-                        list.push(e);
-                    }
-                }
-                ids
-            };
-            let title = add_text(
-                &entry.title,
-                TITLE_WEIGHT,
-                &mut tf,
-                &mut terms,
-                &mut bigrams,
-            );
+            let title = b.add(analyzer, e, &entry.title, TITLE_WEIGHT, &mut tf);
             len += title.len() as f32 * TITLE_WEIGHT;
             for k in &entry.keywords {
-                let ids = add_text(k, KEYWORD_WEIGHT, &mut tf, &mut terms, &mut bigrams);
+                let ids = b.add(analyzer, e, k, KEYWORD_WEIGHT, &mut tf);
                 len += ids.len() as f32 * KEYWORD_WEIGHT;
                 domain_ids.extend(ids);
             }
             for q in &entry.questions {
-                let mut ids = add_text(q, QUESTION_WEIGHT, &mut tf, &mut terms, &mut bigrams);
+                let mut ids = b.add(analyzer, e, q, QUESTION_WEIGHT, &mut tf);
                 len += ids.len() as f32 * QUESTION_WEIGHT;
                 ids.sort_unstable();
                 ids.dedup();
@@ -146,11 +156,7 @@ impl Index {
             entry_len.push(len);
         }
 
-        for canonical in analyzer.canonical_terms() {
-            if let Some(&id) = terms.get(canonical) {
-                domain_ids.insert(id);
-            }
-        }
+        let Builder { terms, bigrams } = b;
         let n_terms = terms.len();
         let mut domain = vec![false; n_terms];
         for (t, &id) in &terms {
@@ -189,7 +195,11 @@ impl Index {
             .map(|ids| {
                 ids.iter()
                     .map(|&id| {
-                        let evidence = if domain[id as usize] { 1.0 } else { GENERAL_WORD_FACTOR };
+                        let evidence = if domain[id as usize] {
+                            1.0
+                        } else {
+                            GENERAL_WORD_FACTOR
+                        };
                         (question_idf[id as usize] * evidence).powi(2)
                     })
                     .sum::<f32>()
@@ -198,9 +208,12 @@ impl Index {
             .collect();
         let avg_len = entry_len.iter().sum::<f32>() / n_entries;
 
+        // Typos are corrected towards the KB's own terms and towards single-word synonyms
+        // (which the analyser then folds to their canonical term).
         let mut vocab: Vec<(String, u32)> = terms
             .iter()
             .map(|(t, &id)| (t.clone(), df[id as usize]))
+            .chain(analyzer.synonym_words().map(|w| (w.to_string(), 0)))
             .collect();
         vocab.sort_unstable();
         analyzer.set_vocabulary(vocab);
@@ -255,7 +268,11 @@ impl Index {
             };
             // General words count for less on both sides of the cosine, so a rare general word
             // ("exactly") cannot swamp the topic words of a question.
-            let evidence = if domain || id.is_none() { 1.0 } else { GENERAL_WORD_FACTOR };
+            let evidence = if domain || id.is_none() {
+                1.0
+            } else {
+                GENERAL_WORD_FACTOR
+            };
             weighted.push(Weighted {
                 id,
                 entry: entry * factor,
@@ -278,7 +295,15 @@ impl Index {
     /// Scores every entry that shares a term with the query; returns (entry index, score 0..1), best first.
     pub fn score(&self, query: &Query) -> Vec<(usize, f32)> {
         // A message with no topic word at all is not about lifting, however its general words match.
-        if query.norm == 0.0 || self.is_empty() || !query.weighted.iter().any(|t| t.domain) {
+        // A corrected typo is not enough on its own: "printer" is one letter from "pointer".
+        let has_topic = query.terms.iter().any(|t| {
+            !matches!(t.origin, Origin::Typo(_))
+                && self
+                    .terms
+                    .get(&t.text)
+                    .is_some_and(|&id| self.domain[id as usize])
+        });
+        if query.norm == 0.0 || self.is_empty() || !has_topic {
             return Vec::new();
         }
         let mut question_acc: HashMap<u32, f32> = HashMap::new();
@@ -294,7 +319,8 @@ impl Index {
             let evidence = if t.domain { 1.0 } else { GENERAL_WORD_FACTOR };
             let w = w * evidence;
             for &q in &self.question_postings[id as usize] {
-                *question_acc.entry(q).or_insert(0.0) += t.question * self.question_idf[id as usize] * evidence;
+                *question_acc.entry(q).or_insert(0.0) +=
+                    t.question * self.question_idf[id as usize] * evidence;
             }
             for &(e, tf) in &self.entry_postings[id as usize] {
                 let len_norm = 1.0 - BM25_B + BM25_B * self.entry_len[e as usize] / self.avg_len;

@@ -14,11 +14,12 @@ pub struct TypoIndex {
 }
 
 /// Edits allowed for a word of this many characters: none for short words, where a single edit
-/// turns one real word into another ("lift"/"left"), one for medium, two for long.
+/// turns one real word into another ("lift"/"left"); one (a transposition counts as one) up to eight
+/// letters, since two edits there turn ordinary words into topic words ("printer"/"pointer"); two beyond.
 fn max_edits(chars: usize) -> usize {
     match chars {
         0..=3 => 0,
-        4..=5 => 1,
+        4..=8 => 1,
         _ => 2,
     }
 }
