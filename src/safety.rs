@@ -252,12 +252,22 @@ fn word_matches(pattern: &str, word: &str) -> bool {
     }
 }
 
-/// A symptom word is negated when one of the two words before it is a negation.
+/// A symptom word is negated when a negation stands right before it, possibly across a list of
+/// symptoms ("no numbness or tingling"). Anything else in between ends the search: "not sure if
+/// it's numbness" is still a flag, because recall matters more than precision here.
 fn negated(words: &[&str], i: usize) -> bool {
-    words[i.saturating_sub(2)..i]
-        .iter()
-        .any(|w| NEGATIONS.contains(w))
-        && !words[i.saturating_sub(2)..i].contains(&"cannot")
+    for w in words[..i].iter().rev().take(4) {
+        if NEGATIONS.contains(w) {
+            return true;
+        }
+        let list_glue = matches!(*w, "or" | "and" | "any" | "nor")
+            || w.starts_with("numb")
+            || w.starts_with("tingl");
+        if !list_glue {
+            return false;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -316,5 +326,13 @@ mod tests {
     #[test]
     fn a_negated_symptom_is_not_a_flag() {
         assert_eq!(triage("back is stiff but no numbness or tingling"), None);
+    }
+
+    #[test]
+    fn uncertainty_is_not_negation() {
+        assert_eq!(
+            triage("not sure if it's numbness but my foot feels odd"),
+            Some(RedFlag::NumbnessOrTingling)
+        );
     }
 }

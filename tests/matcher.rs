@@ -133,13 +133,13 @@ fn the_development_set_scores_at_least_the_calibrated_level() {
     let report = evaluate(assistant(), &cases);
     assert_eq!(report.redflag_recall, 1.0, "{:#?}", report.misses);
     assert!(
-        report.overall >= 0.85,
+        report.overall >= 0.90,
         "overall {:.3}: {:#?}",
         report.overall,
         report.misses
     );
     assert!(
-        report.top1_accuracy >= 0.85,
+        report.top1_accuracy >= 0.88,
         "top-1 {:.3}: {:#?}",
         report.top1_accuracy,
         report.misses
