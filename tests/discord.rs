@@ -948,7 +948,7 @@ async fn the_bot_registers_its_commands_and_asks_for_the_intents_it_needs() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["ask", "tip", "topics", "hingebot", "tips"]);
+        assert_eq!(names, ["ask", "tip", "topics", "hingebot", "tips", "lift"]);
         let hingebot = &registered.body[3];
         let subs: Vec<&str> = hingebot["options"]
             .as_array()
@@ -1246,6 +1246,46 @@ async fn the_built_binary_without_a_token_says_how_to_set_it() {
             assert!(!stderr.contains("panicked"), "{stderr}");
         }
         assert!(fake.requests().is_empty(), "nothing was sent to Discord");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lift_evaluates_a_task_with_the_niosh_equation() {
+    within(Duration::from_secs(60), async {
+        let fake = FakeDiscord::start().await;
+        let (_dir, db) = temp_db();
+        let bot = RunningBot::start(&fake, &db, settings()).await;
+        let (id, lift) = payload::slash_command(
+            "lift",
+            json!([
+                {"name": "load", "type": 3, "value": "15kg"},
+                {"name": "h", "type": 3, "value": "40cm"},
+                {"name": "v", "type": 3, "value": "30cm"},
+                {"name": "d", "type": 3, "value": "100cm"},
+                {"name": "a", "type": 3, "value": "30"},
+                {"name": "freq", "type": 3, "value": "2"},
+                {"name": "duration", "type": 4, "value": 0},
+                {"name": "coupling", "type": 4, "value": 1}
+            ]),
+            CHANNEL,
+            Some(GUILD_ID),
+            ALICE,
+            permissions::MEMBER,
+        );
+        fake.push_dispatch("INTERACTION_CREATE", lift);
+        let callback = fake
+            .expect_request("the /lift callback", |r| r.is_callback(Some(id)), TIMEOUT)
+            .await;
+        assert_eq!(callback.body["type"], 4);
+        assert_eq!(callback.embed_title(), Some("NIOSH lifting equation"));
+        let description = callback.body["data"]["embeds"][0]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(description.contains("RWL"), "{description}");
+        assert!(description.contains("LI"), "{description}");
+        assert_no_mentions_allowed(&callback.body["data"]);
+        bot.stop().await.unwrap();
     })
     .await;
 }

@@ -1,7 +1,7 @@
-//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`) and the poise framework that runs them.
+//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`, `/lift`) and the poise framework that runs them.
 
 use super::render::{self, Asked};
-use super::{buttons, messages, tips, Bot, Context, Error};
+use super::{buttons, lift, messages, tips, Bot, Context, Error};
 use crate::ReplyKind;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ pub fn framework(bot: Arc<Bot>) -> poise::Framework<Arc<Bot>, Error> {
     let dev_guild = bot.settings.dev_guild_id;
     poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: vec![ask(), tip(), topics(), hingebot(), tips::tips()],
+            commands: vec![ask(), tip(), topics(), hingebot(), tips::tips(), lift::lift()],
             allowed_mentions: Some(render::no_mentions()),
             on_error: |error| Box::pin(on_error(error)),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),

@@ -6,6 +6,7 @@
 pub mod buttons;
 pub mod commands;
 pub mod cooldown;
+pub mod lift;
 pub mod messages;
 pub mod render;
 pub mod tips;

@@ -419,6 +419,18 @@ fn red_flag_fallback_card() -> Card {
     )
 }
 
+/// The `/lift` result: the calculator's table in a code block.
+pub fn lift_card(table: &str) -> Card {
+    let fence = "```";
+    let body = truncate(table.trim(), MAX_DESCRIPTION - 2 * fence.len() - 8);
+    Card::new(
+        "NIOSH lifting equation",
+        &format!("{fence}text\n{body}\n{fence}"),
+        colour::INFO,
+        DISCLAIMER,
+    )
+}
+
 /// `/tip`: today's tip with a button to its entry.
 pub fn tip_card(tip: &Tip, kb: &KnowledgeBase) -> Card {
     let mut card = Card::new("💡 Tip of the day", &tip.text, colour::INFO, DISCLAIMER);
