@@ -6,10 +6,12 @@
 //!
 //! `cargo run --release --example calibrate -- ../shared/eval/dev.jsonl [--misses]`
 
+use hingebot::assistant::RED_FLAGS_ID;
 use hingebot::config::MatcherSettings;
-use hingebot::eval::{parse_cases, CaseKind};
-use hingebot::matcher::{decide, Decision};
-use hingebot::{safety, Assistant, KnowledgeBase};
+use hingebot::eval::{is_right, parse_cases, CaseKind};
+use hingebot::knowledge::Category;
+use hingebot::matcher::{decide, Match};
+use hingebot::{safety, Assistant, KnowledgeBase, Reply, ReplyKind};
 use std::sync::Arc;
 
 /// One question with its ranked entries (ids, best first) and what counts as right.
@@ -74,41 +76,45 @@ fn main() -> anyhow::Result<()> {
     }
     sets.push(("leave-one-out".to_string(), loo));
 
+    // What a triaged message gets, whatever the thresholds.
+    let red_flag = Reply {
+        kind: ReplyKind::RedFlag,
+        entry: Some(RED_FLAGS_ID.to_string()),
+        score: 1.0,
+        suggestions: Vec::new(),
+        followups: Vec::new(),
+    };
     let score = |set: &[Ranked], s: &MatcherSettings, misses: bool| -> (f64, f64, f64) {
         let (mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0);
         for r in set {
-            let decision = if r.redflag {
-                None
+            let reply = if r.redflag {
+                red_flag.clone()
             } else {
-                Some(decide(&r.ranked, s))
+                assistant.reply_for(&Match {
+                    decision: decide(&r.ranked, s),
+                    ranked: r.ranked.clone(),
+                    terms: Vec::new(),
+                })
             };
-            let first = match &decision {
-                Some(Decision::Answer(i)) => Some(kb.entries()[*i].id.as_str()),
-                Some(Decision::Suggest(p)) => p.first().map(|i| kb.entries()[*i].id.as_str()),
-                _ => None,
-            };
-            let ok = match r.kind {
+            // In leave-one-out, a safety entry's question that triage catches is handled right too.
+            let ok = is_right(r.kind, &r.expected, &reply)
+                || (r.kind == CaseKind::Positive
+                    && r.redflag
+                    && r.expected
+                        .iter()
+                        .any(|e| kb.entry(e).is_some_and(|x| x.category == Category::Safety)));
+            match r.kind {
                 CaseKind::Positive => {
                     pos += 1;
-                    first.is_some_and(|f| r.expected.iter().any(|e| e == f))
-                        || (r.redflag
-                            && r.expected.iter().any(|e| {
-                                kb.entry(e).is_some_and(|x| x.category.slug() == "safety")
-                            }))
+                    pos_ok += usize::from(ok);
                 }
-                CaseKind::Redflag => true,
                 CaseKind::Negative => {
                     neg += 1;
-                    first.is_none() && !r.redflag
+                    neg_ok += usize::from(ok);
                 }
-            };
-            if ok {
-                match r.kind {
-                    CaseKind::Positive => pos_ok += 1,
-                    CaseKind::Negative => neg_ok += 1,
-                    CaseKind::Redflag => {}
-                }
-            } else if misses {
+                CaseKind::Redflag => {}
+            }
+            if !ok && misses {
                 let top = r
                     .ranked
                     .first()
@@ -116,7 +122,10 @@ fn main() -> anyhow::Result<()> {
                     .unwrap_or_default();
                 println!(
                     "  MISS {:?} expected {:?} got {:?} top {}",
-                    r.question, r.expected, first, top
+                    r.question,
+                    r.expected,
+                    reply.first_entry(),
+                    top
                 );
             }
         }

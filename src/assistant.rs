@@ -2,7 +2,7 @@
 
 use crate::config::MatcherSettings;
 use crate::knowledge::KnowledgeBase;
-use crate::matcher::{Decision, Match, Matcher};
+use crate::matcher::{normalize, Decision, Match, Matcher};
 use crate::safety;
 use serde::Serialize;
 use std::sync::Arc;
@@ -21,6 +21,19 @@ pub enum ReplyKind {
     RedFlag,
     /// Nothing was asked (empty or whitespace): prompt with what to ask.
     Empty,
+}
+
+impl ReplyKind {
+    /// The kind as written in JSON output (`answer`, `suggest`, `abstain`, `redflag`, `empty`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyKind::Answer => "answer",
+            ReplyKind::Suggest => "suggest",
+            ReplyKind::Abstain => "abstain",
+            ReplyKind::RedFlag => "redflag",
+            ReplyKind::Empty => "empty",
+        }
+    }
 }
 
 /// An entry offered as "did you mean…".
@@ -85,7 +98,8 @@ impl Assistant {
         if text.trim().is_empty() {
             return Reply::bare(ReplyKind::Empty);
         }
-        if safety::triage(text).is_some() {
+        let normalized = normalize(text);
+        if safety::triage_normalized(&normalized).is_some() {
             if let Some(entry) = self.kb.entry(RED_FLAGS_ID) {
                 return Reply {
                     kind: ReplyKind::RedFlag,
@@ -96,7 +110,7 @@ impl Assistant {
                 };
             }
         }
-        let found = self.matcher.find(text, &self.settings);
+        let found = self.matcher.find_normalized(&normalized, &self.settings);
         self.reply_for(&found)
     }
 
@@ -138,7 +152,7 @@ impl Assistant {
 
     /// The normalized form of a message: what the store keeps for unanswered questions (no mentions, no markup).
     pub fn normalized(&self, text: &str) -> String {
-        crate::matcher::normalize(text)
+        normalize(text)
     }
 }
 
@@ -158,5 +172,26 @@ impl Reply {
         self.entry
             .as_deref()
             .or_else(|| self.suggestions.first().map(|s| s.id.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReplyKind;
+
+    #[test]
+    fn kind_names_are_the_json_names() {
+        for kind in [
+            ReplyKind::Answer,
+            ReplyKind::Suggest,
+            ReplyKind::Abstain,
+            ReplyKind::RedFlag,
+            ReplyKind::Empty,
+        ] {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::from(kind.name()))
+            );
+        }
     }
 }

@@ -9,10 +9,10 @@ pub const CONFIG_ENV: &str = "HINGEBOT_CONFIG";
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}:{line}: {message}")]
     Parse {
@@ -148,14 +148,16 @@ fn default_days() -> String {
 }
 
 impl Config {
-    /// The path to read: `--config` first, then `HINGEBOT_CONFIG`, then `./config.toml`.
-    pub fn resolve_path(cli: Option<&Path>) -> PathBuf {
+    /// The path to read — `--config` first, then `HINGEBOT_CONFIG`, then `./config.toml` — and
+    /// whether the user named it (a named file must exist; the default may be absent).
+    pub fn resolve_path(cli: Option<&Path>) -> (PathBuf, bool) {
         if let Some(p) = cli {
-            return p.to_path_buf();
+            return (p.to_path_buf(), true);
         }
         match std::env::var_os(CONFIG_ENV) {
-            Some(p) if !p.is_empty() => PathBuf::from(p),
-            _ => PathBuf::from("config.toml"),
+            Some(p) if !p.is_empty() => (PathBuf::from(p), true),
+            Some(_) => (PathBuf::from("config.toml"), true),
+            None => (PathBuf::from("config.toml"), false),
         }
     }
 
@@ -166,10 +168,10 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
                 return Ok(Config::default())
             }
-            Err(source) => {
+            Err(cause) => {
                 return Err(ConfigError::Read {
                     path: path.to_path_buf(),
-                    source,
+                    cause,
                 })
             }
         };

@@ -1,6 +1,6 @@
 //! Scores the assistant on a question set (`{"q","ids","kind"}` JSON lines): the figures that say whether matching is good enough.
 
-use crate::assistant::{Assistant, ReplyKind};
+use crate::assistant::{Assistant, Reply, ReplyKind};
 use serde::{Deserialize, Serialize};
 
 /// One labelled question.
@@ -80,6 +80,18 @@ fn ratio(right: usize, all: usize) -> f64 {
     }
 }
 
+/// Whether a reply handles a labelled question right: a positive's first entry (answer or first
+/// suggestion) is one of the expected ids; a red flag is triaged; a negative gets no answer.
+pub fn is_right(kind: CaseKind, expected: &[String], reply: &Reply) -> bool {
+    match kind {
+        CaseKind::Positive => reply
+            .first_entry()
+            .is_some_and(|f| expected.iter().any(|e| e == f)),
+        CaseKind::Redflag => reply.kind == ReplyKind::RedFlag,
+        CaseKind::Negative => matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Empty),
+    }
+}
+
 /// Runs every case through the assistant.
 pub fn evaluate(assistant: &Assistant, cases: &[Case]) -> Report {
     let (mut pos, mut pos_right, mut pos_conf) = (0, 0, 0);
@@ -87,44 +99,31 @@ pub fn evaluate(assistant: &Assistant, cases: &[Case]) -> Report {
     let mut misses = Vec::new();
     for case in cases {
         let reply = assistant.reply(&case.q);
-        let first = reply.first_entry().map(str::to_string);
-        let right = match case.kind {
+        let right = is_right(case.kind, &case.ids, &reply);
+        match case.kind {
             CaseKind::Positive => {
                 pos += 1;
-                let ok = first.as_ref().is_some_and(|f| case.ids.contains(f));
-                if ok {
-                    pos_right += 1;
-                    if reply.kind == ReplyKind::Answer {
-                        pos_conf += 1;
-                    }
-                }
-                ok
+                pos_right += usize::from(right);
+                pos_conf += usize::from(right && reply.kind == ReplyKind::Answer);
             }
             CaseKind::Redflag => {
                 red += 1;
-                let ok = reply.kind == ReplyKind::RedFlag;
-                red_right += usize::from(ok);
-                ok
+                red_right += usize::from(right);
             }
             CaseKind::Negative => {
                 neg += 1;
-                let ok = matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Empty);
-                neg_right += usize::from(ok);
-                ok
+                neg_right += usize::from(right);
             }
-        };
+        }
         if !right {
-            let kind = serde_json::to_value(reply.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let kind = reply.kind.name();
             misses.push(Miss {
                 question: case.q.clone(),
                 kind: case.kind,
                 expected: case.ids.clone(),
-                got: match first {
+                got: match reply.first_entry() {
                     Some(id) => format!("{kind} {id}"),
-                    None => kind,
+                    None => kind.to_string(),
                 },
                 score: reply.score,
             });

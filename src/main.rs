@@ -32,8 +32,7 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config_path = Config::resolve_path(cli.config.as_deref());
-    let explicit = cli.config.is_some() || std::env::var_os(hingebot::config::CONFIG_ENV).is_some();
+    let (config_path, explicit) = Config::resolve_path(cli.config.as_deref());
     let config = Config::load(&config_path, explicit)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -223,7 +223,11 @@ const NEGATIONS: &[&str] = &["no", "not", "without", "never", "nor", "zero", "no
 
 /// Which red flag, if any, a message describes. Checks the whole (capped) message.
 pub fn triage(text: &str) -> Option<RedFlag> {
-    let normalized = normalize(text);
+    triage_normalized(&normalize(text))
+}
+
+/// [`triage`] for text already put through [`normalize`], so a reply normalizes each message once.
+pub fn triage_normalized(normalized: &str) -> Option<RedFlag> {
     let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
     RULES
         .iter()
@@ -233,11 +237,11 @@ pub fn triage(text: &str) -> Option<RedFlag> {
 
 fn group_matches(group: Group, words: &[&str]) -> bool {
     group.iter().any(|pattern| {
-        let parts: Vec<&str> = pattern.split(' ').collect();
+        let len = pattern.split(' ').count();
         (0..words.len()).any(|i| {
-            parts.len() <= words.len() - i
-                && parts
-                    .iter()
+            len <= words.len() - i
+                && pattern
+                    .split(' ')
                     .zip(&words[i..])
                     .all(|(p, w)| word_matches(p, w))
                 && !negated(words, i)

@@ -8,10 +8,8 @@ mod support;
 
 use hingebot::config::DiscordSettings;
 use hingebot::store::{Store, Vote};
-use hingebot::KnowledgeBase;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::future::Future;
 use std::time::Duration;
 use support::fake_discord::{withhold, FakeOptions};
 use support::*;
@@ -23,17 +21,6 @@ const ALICE: u64 = 800_000_000_000_000_001;
 const BOB: u64 = 800_000_000_000_000_002;
 /// How long "nothing happens" is watched for.
 const QUIET: Duration = Duration::from_millis(600);
-
-/// Runs a test body with an overall time limit, so a hang fails instead of blocking the suite.
-async fn within<F: Future<Output = ()>>(limit: Duration, body: F) {
-    tokio::time::timeout(limit, body)
-        .await
-        .expect("the test finishes within its time limit");
-}
-
-fn kb() -> KnowledgeBase {
-    KnowledgeBase::load(&knowledge_dir()).expect("the repository's knowledge base loads")
-}
 
 fn title_of(id: &str) -> String {
     kb().entry(id)

@@ -7,22 +7,18 @@
 
 mod support;
 
-use hingebot::config::{Config, TipSubscriptionSetting};
+use hingebot::config::TipSubscriptionSetting;
 use hingebot::discord::tips::{DiscordTipPoster, LEARN_MORE, TIP_TITLE};
-use hingebot::discord::Token;
 use hingebot::store::Store;
 use hingebot::tips::{Clock, SchedulerOptions, TipSchedule, TipScheduler, TokioClock};
-use hingebot::KnowledgeBase;
 use jiff::Timestamp;
 use serde_json::{json, Value};
-use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::*;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
 
 const CHANNEL: u64 = 710_000_000_000_000_001;
 const OTHER_CHANNEL: u64 = 710_000_000_000_000_002;
@@ -31,17 +27,6 @@ const ALICE: u64 = 810_000_000_000_000_001;
 const MANAGER: u64 = permissions::MEMBER | permissions::MANAGE_CHANNELS;
 /// How long "nothing happens" is watched for.
 const QUIET: Duration = Duration::from_millis(800);
-
-/// Runs a test body with an overall time limit, so a hang fails instead of blocking the suite.
-async fn within<F: Future<Output = ()>>(limit: Duration, body: F) {
-    tokio::time::timeout(limit, body)
-        .await
-        .expect("the test finishes within its time limit");
-}
-
-fn kb() -> KnowledgeBase {
-    KnowledgeBase::load(&knowledge_dir()).expect("the repository's knowledge base loads")
-}
 
 fn tips_command(sub: &str, options: Value, channel: u64, permissions: u64) -> (u64, Value) {
     payload::slash_command(
@@ -194,7 +179,7 @@ async fn unsubscribing_stops_the_tips_and_config_subscriptions_are_applied_at_st
             timezone: "America/New_York".into(),
             days: "everyday".into(),
         }];
-        let (stop, task) = start_with_config(&fake, config).await;
+        let bot = RunningBot::start_with_config(&fake, config).await;
 
         let text = answer(&fake, subscribe("09:00", "Asia/Kolkata", CHANNEL, MANAGER)).await;
         assert!(text.starts_with("Done"), "{text}");
@@ -214,12 +199,7 @@ async fn unsubscribing_stops_the_tips_and_config_subscriptions_are_applied_at_st
             "{status}"
         );
 
-        let _ = stop.send(());
-        tokio::time::timeout(TIMEOUT, task)
-            .await
-            .expect("the bot stops")
-            .expect("no panic")
-            .expect("a clean stop");
+        bot.stop().await.expect("a clean stop");
         assert_eq!(stored(&db, CHANNEL), None);
         let sub = stored(&db, OTHER_CHANNEL).expect("the config subscription");
         assert_eq!(
@@ -228,26 +208,6 @@ async fn unsubscribing_stops_the_tips_and_config_subscriptions_are_applied_at_st
         );
     })
     .await;
-}
-
-/// Starts the bot with a whole config, as `hingebot run` does, and waits until it is ready.
-async fn start_with_config(
-    fake: &FakeDiscord,
-    config: Config,
-) -> (
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let token = Token::parse(TOKEN, "test").expect("a well-formed token");
-    let task = tokio::spawn(async move {
-        hingebot::discord::run(&config, token, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
-    fake.wait_until_ready(TIMEOUT).await;
-    (stop, task)
 }
 
 fn http(api_base: &str) -> Arc<serenity::http::Http> {

@@ -43,11 +43,8 @@ impl fmt::Display for Problem {
 /// Why the knowledge base could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
-    #[error("cannot read knowledge base folder {dir}: {source}")]
-    Dir {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot read knowledge base folder {dir}: {cause}")]
+    Dir { dir: PathBuf, cause: std::io::Error },
     #[error("{} problem(s) in the knowledge base:\n{}", .0.len(), list(.0))]
     Invalid(Vec<Problem>),
 }
@@ -180,9 +177,9 @@ impl KnowledgeBase {
     /// Loads and validates every file in `dir`. On failure, returns every problem found.
     pub fn load(dir: &Path) -> Result<KnowledgeBase, KnowledgeError> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
-            .map_err(|source| KnowledgeError::Dir {
+            .map_err(|cause| KnowledgeError::Dir {
                 dir: dir.to_path_buf(),
-                source,
+                cause,
             })?
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())

@@ -224,7 +224,11 @@ impl Analyzer {
 
     /// Analyses text: normalize, fold synonym phrases, drop stop words, stem, correct typos.
     pub fn terms(&self, text: &str) -> Vec<Term> {
-        let normalized = normalize(text);
+        self.terms_normalized(&normalize(text))
+    }
+
+    /// [`Analyzer::terms`] for text already put through [`normalize`].
+    pub fn terms_normalized(&self, normalized: &str) -> Vec<Term> {
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
         let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
         let mut out = Vec::with_capacity(words.len());

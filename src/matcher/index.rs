@@ -23,7 +23,7 @@ const QUESTION_SHARE: f32 = 0.6;
 /// Question-level weight of a word the knowledge base never uses: it dilutes the match (an
 /// off-topic message is mostly such words) without swamping long, story-like questions.
 const UNKNOWN_WEIGHT: f32 = 3.0;
-/// The same, relative, for the entry-level normaliser.
+/// Share of `UNKNOWN_WEIGHT` an unknown word adds to the entry-level (BM25) normaliser.
 const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
 /// A match on a general word ("tell", "morning", "time") is weak evidence that a message is about
 /// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong.
@@ -46,8 +46,9 @@ pub struct Index {
     terms: HashMap<String, u32>,
     /// Entry-level idf (BM25).
     idf: Vec<f32>,
-    /// Question-level idf (question similarity): "hinge" is in most entries but not most questions.
-    question_idf: Vec<f32>,
+    /// Question-similarity weight: question-level idf ("hinge" is in most entries but not most
+    /// questions) times the term's evidence (see `GENERAL_WORD_FACTOR`).
+    question_weight: Vec<f32>,
     /// Per term: (entry, weighted term frequency).
     entry_postings: Vec<Vec<(u32, f32)>>,
     /// Per term: question ids containing it.
@@ -60,17 +61,19 @@ pub struct Index {
     avg_len: f32,
     /// Per term: whether it names the topic (it stands in some entry's keywords) rather than being a general word.
     domain: Vec<bool>,
-    /// Question-level weight of a term the knowledge base never uses.
-    unknown_weight: f32,
 }
 
 /// A query after analysis, ready to score.
 pub struct Query {
     pub terms: Vec<Term>,
+    /// The index's id of each of `terms`, in order (for bigrams).
+    ids: Vec<Option<u32>>,
     /// One per distinct term, in order.
     weighted: Vec<Weighted>,
     /// Norm of the question-similarity vector.
     norm: f32,
+    /// Whether a topic word was typed (not merely reached by typo correction).
+    has_topic: bool,
 }
 
 /// A distinct query term and its weights.
@@ -82,6 +85,15 @@ struct Weighted {
     question: f32,
     /// Whether the term names the topic (see `GENERAL_WORD_FACTOR`).
     domain: bool,
+}
+
+/// How much a match on a term counts: fully for topic words, `GENERAL_WORD_FACTOR` for general ones.
+fn evidence(domain: bool) -> f32 {
+    if domain {
+        1.0
+    } else {
+        GENERAL_WORD_FACTOR
+    }
 }
 
 /// Term ids and bigram postings, collected while indexing.
@@ -185,23 +197,20 @@ impl Index {
             }
         }
         let n_questions = question_terms.len().max(1) as f32;
-        let question_idf: Vec<f32> = question_postings
+        let question_weight: Vec<f32> = question_postings
             .iter()
-            .map(|p| (1.0 + (n_questions - p.len() as f32 + 0.5) / (p.len() as f32 + 0.5)).ln())
+            .zip(&domain)
+            .map(|(p, &d)| {
+                let idf =
+                    (1.0 + (n_questions - p.len() as f32 + 0.5) / (p.len() as f32 + 0.5)).ln();
+                idf * evidence(d)
+            })
             .collect();
-        let unknown_weight = UNKNOWN_WEIGHT;
         let question_norm: Vec<f32> = question_terms
             .iter()
             .map(|ids| {
                 ids.iter()
-                    .map(|&id| {
-                        let evidence = if domain[id as usize] {
-                            1.0
-                        } else {
-                            GENERAL_WORD_FACTOR
-                        };
-                        (question_idf[id as usize] * evidence).powi(2)
-                    })
+                    .map(|&id| question_weight[id as usize].powi(2))
                     .sum::<f32>()
                     .sqrt()
             })
@@ -221,7 +230,7 @@ impl Index {
         Index {
             terms,
             idf,
-            question_idf,
+            question_weight,
             domain,
             entry_postings,
             question_postings,
@@ -230,13 +239,7 @@ impl Index {
             question_norm,
             entry_len,
             avg_len,
-            unknown_weight,
         }
-    }
-
-    /// Entry-level weight of an unknown term in the BM25 normaliser.
-    fn unknown_entry_weight(&self) -> f32 {
-        self.unknown_weight * UNKNOWN_ENTRY_SHARE
     }
 
     pub fn is_empty(&self) -> bool {
@@ -245,38 +248,40 @@ impl Index {
 
     /// Weighs the analysed terms of a query.
     pub fn query(&self, terms: Vec<Term>) -> Query {
+        let ids: Vec<Option<u32>> = terms
+            .iter()
+            .map(|t| self.terms.get(&t.text).copied())
+            .collect();
+        // A corrected typo is not enough on its own: "printer" is one letter from "pointer".
+        let has_topic = terms.iter().zip(&ids).any(|(t, id)| {
+            !matches!(t.origin, Origin::Typo(_)) && id.is_some_and(|id| self.domain[id as usize])
+        });
         let mut weighted: Vec<Weighted> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
-        for t in &terms {
+        for (t, &id) in terms.iter().zip(&ids) {
             if seen.contains(&t.text.as_str()) {
                 continue;
             }
             seen.push(&t.text);
-            let id = self.terms.get(&t.text).copied();
             let factor = if matches!(t.origin, Origin::Typo(_)) {
                 TYPO_FACTOR
             } else {
                 1.0
             };
+            // General words count for less on both sides of the cosine (see `question_weight`), so
+            // a rare general word ("exactly") cannot swamp the topic words of a question.
             let (entry, question, domain) = match id {
                 Some(id) => (
                     self.idf[id as usize],
-                    self.question_idf[id as usize],
+                    self.question_weight[id as usize],
                     self.domain[id as usize],
                 ),
-                None => (0.0, self.unknown_weight, false),
-            };
-            // General words count for less on both sides of the cosine, so a rare general word
-            // ("exactly") cannot swamp the topic words of a question.
-            let evidence = if domain || id.is_none() {
-                1.0
-            } else {
-                GENERAL_WORD_FACTOR
+                None => (0.0, UNKNOWN_WEIGHT, false),
             };
             weighted.push(Weighted {
                 id,
                 entry: entry * factor,
-                question: question * factor * evidence,
+                question: question * factor,
                 domain,
             });
         }
@@ -287,23 +292,17 @@ impl Index {
             .sqrt();
         Query {
             terms,
+            ids,
             weighted,
             norm,
+            has_topic,
         }
     }
 
     /// Scores every entry that shares a term with the query; returns (entry index, score 0..1), best first.
     pub fn score(&self, query: &Query) -> Vec<(usize, f32)> {
         // A message with no topic word at all is not about lifting, however its general words match.
-        // A corrected typo is not enough on its own: "printer" is one letter from "pointer".
-        let has_topic = query.terms.iter().any(|t| {
-            !matches!(t.origin, Origin::Typo(_))
-                && self
-                    .terms
-                    .get(&t.text)
-                    .is_some_and(|&id| self.domain[id as usize])
-        });
-        if query.norm == 0.0 || self.is_empty() || !has_topic {
+        if query.norm == 0.0 || self.is_empty() || !query.has_topic {
             return Vec::new();
         }
         let mut question_acc: HashMap<u32, f32> = HashMap::new();
@@ -311,16 +310,14 @@ impl Index {
         let mut max_bm = 0.0;
         for t in &query.weighted {
             let Some(id) = t.id else {
-                max_bm += self.unknown_entry_weight() * (BM25_K1 + 1.0);
+                max_bm += UNKNOWN_WEIGHT * UNKNOWN_ENTRY_SHARE * (BM25_K1 + 1.0);
                 continue;
             };
-            let w = t.entry;
-            max_bm += w * (BM25_K1 + 1.0);
-            let evidence = if t.domain { 1.0 } else { GENERAL_WORD_FACTOR };
-            let w = w * evidence;
+            max_bm += t.entry * (BM25_K1 + 1.0);
+            let w = t.entry * evidence(t.domain);
+            let qw = t.question * self.question_weight[id as usize];
             for &q in &self.question_postings[id as usize] {
-                *question_acc.entry(q).or_insert(0.0) +=
-                    t.question * self.question_idf[id as usize] * evidence;
+                *question_acc.entry(q).or_insert(0.0) += qw;
             }
             for &(e, tf) in &self.entry_postings[id as usize] {
                 let len_norm = 1.0 - BM25_B + BM25_B * self.entry_len[e as usize] / self.avg_len;
@@ -338,12 +335,7 @@ impl Index {
             }
         }
         let mut bonus: HashMap<u32, f32> = HashMap::new();
-        let ordered: Vec<Option<u32>> = query
-            .terms
-            .iter()
-            .map(|t| self.terms.get(&t.text).copied())
-            .collect();
-        for pair in ordered.windows(2) {
+        for pair in query.ids.windows(2) {
             if let (Some(a), Some(b)) = (pair[0], pair[1]) {
                 if let Some(entries) = self.bigrams.get(&(a, b)) {
                     for &e in entries {

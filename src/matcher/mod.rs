@@ -57,14 +57,14 @@ impl Matcher {
         Matcher { analyzer, index }
     }
 
-    /// Analyses a question into index terms (for `--explain` and tests).
-    pub fn terms(&self, text: &str) -> Vec<Term> {
-        self.analyzer.terms(text)
-    }
-
     /// Ranks entries for a question and decides.
     pub fn find(&self, text: &str, settings: &MatcherSettings) -> Match {
-        let terms = self.analyzer.terms(text);
+        self.find_normalized(&normalize(text), settings)
+    }
+
+    /// [`Matcher::find`] for text already put through [`normalize`].
+    pub fn find_normalized(&self, normalized: &str, settings: &MatcherSettings) -> Match {
+        let terms = self.analyzer.terms_normalized(normalized);
         let query = self.index.query(terms);
         let mut ranked = self.index.score(&query);
         ranked.truncate(KEEP);

@@ -73,16 +73,16 @@ const MIGRATIONS: &[&str] = &[
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {path}: {source} (check that the folder exists and is writable, or set `database` in config.toml)")]
+    #[error("cannot open database {path}: {cause} (check that the folder exists and is writable, or set `database` in config.toml)")]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("cannot upgrade database {path} to schema version {version}: {source}")]
+    #[error("cannot upgrade database {path} to schema version {version}: {cause}")]
     Migrate {
         path: PathBuf,
         version: usize,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     #[error("database {path} has schema version {found}, newer than this hingebot understands ({known}); upgrade hingebot")]
     TooNew {
@@ -105,9 +105,9 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Arc<Store>, StoreError> {
-        let open_err = |source| StoreError::Open {
+        let open_err = |cause| StoreError::Open {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         let conn = Connection::open(path).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -123,9 +123,9 @@ impl Store {
 
     /// An in-memory database, for tests and the offline CLI.
     pub fn open_in_memory() -> Result<Arc<Store>, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+        let conn = Connection::open_in_memory().map_err(|cause| StoreError::Open {
             path: PathBuf::from(":memory:"),
-            source,
+            cause,
         })?;
         Store::finish(conn, PathBuf::from(":memory:"))
     }
@@ -192,10 +192,10 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found) {
         let version = i + 1;
-        let err = |source| StoreError::Migrate {
+        let err = |cause| StoreError::Migrate {
             path: path.to_path_buf(),
             version,
-            source,
+            cause,
         };
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(sql).map_err(err)?;

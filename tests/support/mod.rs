@@ -5,6 +5,8 @@ pub mod fake_discord;
 
 use hingebot::config::{Config, DiscordSettings};
 use hingebot::discord::Token;
+use hingebot::KnowledgeBase;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -18,6 +20,18 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 /// The repository's knowledge base.
 pub fn knowledge_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+/// The repository's knowledge base, loaded.
+pub fn kb() -> KnowledgeBase {
+    KnowledgeBase::load(&knowledge_dir()).expect("the repository's knowledge base loads")
+}
+
+/// Runs a test body with an overall time limit, so a hang fails instead of blocking the suite.
+pub async fn within<F: Future<Output = ()>>(limit: Duration, body: F) {
+    tokio::time::timeout(limit, body)
+        .await
+        .expect("the test finishes within its time limit");
 }
 
 /// A well-formed (fake) bot token.
@@ -49,7 +63,11 @@ impl RunningBot {
         database: &Path,
         discord: DiscordSettings,
     ) -> RunningBot {
-        let config = config(fake, database, discord);
+        RunningBot::start_with_config(fake, config(fake, database, discord)).await
+    }
+
+    /// Starts the bot with a whole config (see [`config`]), as `hingebot run` does, and waits until it is ready.
+    pub async fn start_with_config(fake: &FakeDiscord, config: Config) -> RunningBot {
         let (stop, stopped) = oneshot::channel::<()>();
         let token = Token::parse(TOKEN, "test").expect("a well-formed token");
         let task = tokio::spawn(async move {
