@@ -1,4 +1,5 @@
-//! Matcher speed: per-query latency on the bundled knowledge base and on a synthetic 10,000-entry one,
+//! Matcher speed: per-query latency on the bundled knowledge base (each question of a mix, the mix, and
+//! the median over the development set) and on a synthetic 10,000-entry one,
 //! and the time to load and index the bundled knowledge base.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
@@ -8,15 +9,16 @@ use hingebot::Assistant;
 use std::path::Path;
 use std::sync::Arc;
 
-const QUESTIONS: &[&str] = &[
-    "how do i hip hindge properly",
-    "my knees keep shooting forward when i try to hinge",
-    "how should I pick up heavy boxes in the warehouse",
-    "why cant i hinge at the hips",
-    "what's for lunch today",
-    "my leg goes numb and tingly when I bend over",
-    "hey all, quick one - I work in a distribution centre and we're constantly moving cartons from pallets onto the conveyor, some of them are like 20kg. The induction video just said bend your knees. Is there a better technique?",
-    "is it normal to be this sore two days after deadlifts",
+/// The question mix, each with a short name for its own benchmark.
+const QUESTIONS: &[(&str, &str)] = &[
+    ("typo", "how do i hip hindge properly"),
+    ("fault", "my knees keep shooting forward when i try to hinge"),
+    ("workplace", "how should I pick up heavy boxes in the warehouse"),
+    ("why", "why cant i hinge at the hips"),
+    ("off_topic", "what's for lunch today"),
+    ("red_flag", "my leg goes numb and tingly when I bend over"),
+    ("long_post", "hey all, quick one - I work in a distribution centre and we're constantly moving cartons from pallets onto the conveyor, some of them are like 20kg. The induction video just said bend your knees. Is there a better technique?"),
+    ("soreness", "is it normal to be this sore two days after deadlifts"),
 ];
 
 fn knowledge_dir() -> std::path::PathBuf {
@@ -81,9 +83,19 @@ fn bench(c: &mut Criterion) {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % QUESTIONS.len();
-            black_box(assistant.reply(black_box(QUESTIONS[i])))
+            black_box(assistant.reply(black_box(QUESTIONS[i].1)))
         })
     });
+    report_dev_set_median(&assistant);
+
+    // One benchmark per question: the median query time is the median of these.
+    let mut each = c.benchmark_group("reply_each/bundled_kb");
+    for (name, question) in QUESTIONS {
+        each.bench_function(*name, |b| {
+            b.iter(|| black_box(assistant.reply(black_box(question))))
+        });
+    }
+    each.finish();
 
     let big = Assistant::new(
         Arc::new(synthetic_kb(&kb, 10_000)),
@@ -93,7 +105,7 @@ fn bench(c: &mut Criterion) {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % QUESTIONS.len();
-            black_box(big.reply(black_box(QUESTIONS[i])))
+            black_box(big.reply(black_box(QUESTIONS[i].1)))
         })
     });
 
@@ -106,6 +118,44 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+}
+
+/// Prints the median reply time over the development question set: each question timed 200 times,
+/// its own median taken, then the median across questions (the figure the README quotes).
+fn report_dev_set_median(assistant: &Assistant) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev.jsonl");
+    let cases = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| hingebot::eval::parse_cases(&text).ok())
+        .unwrap_or_default();
+    let mut per_question: Vec<std::time::Duration> = cases
+        .iter()
+        .map(|case| {
+            let mut times: Vec<std::time::Duration> = (0..200)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    black_box(assistant.reply(black_box(&case.q)));
+                    start.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[times.len() / 2]
+        })
+        .collect();
+    if per_question.is_empty() {
+        println!(
+            "reply median over the dev set: no dev set at {}",
+            path.display()
+        );
+        return;
+    }
+    per_question.sort();
+    println!(
+        "reply median over the dev set ({} questions): {:?} (slowest question {:?}; target <= 20 µs)",
+        per_question.len(),
+        per_question[per_question.len() / 2],
+        per_question[per_question.len() - 1]
+    );
 }
 
 criterion_group! {

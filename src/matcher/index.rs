@@ -305,8 +305,12 @@ impl Index {
         if query.norm == 0.0 || self.is_empty() || !query.has_topic {
             return Vec::new();
         }
-        let mut question_acc: HashMap<u32, f32> = HashMap::new();
-        let mut entry_acc: HashMap<u32, f32> = HashMap::new();
+        // Dense accumulators plus the list of slots touched: every addition is positive (idf > 0),
+        // so a slot still at zero has not been touched.
+        let mut question_acc = vec![0.0f32; self.question_entry.len()];
+        let mut touched_questions: Vec<u32> = Vec::new();
+        let mut entry_acc = vec![0.0f32; self.entry_len.len()];
+        let mut touched_entries: Vec<u32> = Vec::new();
         let mut max_bm = 0.0;
         for t in &query.weighted {
             let Some(id) = t.id else {
@@ -317,29 +321,37 @@ impl Index {
             let w = t.entry * evidence(t.domain);
             let qw = t.question * self.question_weight[id as usize];
             for &q in &self.question_postings[id as usize] {
-                *question_acc.entry(q).or_insert(0.0) += qw;
+                let slot = &mut question_acc[q as usize];
+                if *slot == 0.0 {
+                    touched_questions.push(q);
+                }
+                *slot += qw;
             }
             for &(e, tf) in &self.entry_postings[id as usize] {
                 let len_norm = 1.0 - BM25_B + BM25_B * self.entry_len[e as usize] / self.avg_len;
                 let sat = tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * len_norm);
-                *entry_acc.entry(e).or_insert(0.0) += w * sat;
+                let slot = &mut entry_acc[e as usize];
+                if *slot == 0.0 {
+                    touched_entries.push(e);
+                }
+                *slot += w * sat;
             }
         }
-        let mut best_question: HashMap<u32, f32> = HashMap::new();
-        for (&q, &acc) in &question_acc {
-            let cos = acc / (query.norm * self.question_norm[q as usize]).max(f32::EPSILON);
-            let e = self.question_entry[q as usize];
-            let slot = best_question.entry(e).or_insert(0.0);
+        let mut best_question = vec![0.0f32; self.entry_len.len()];
+        for &q in &touched_questions {
+            let cos = question_acc[q as usize]
+                / (query.norm * self.question_norm[q as usize]).max(f32::EPSILON);
+            let slot = &mut best_question[self.question_entry[q as usize] as usize];
             if cos > *slot {
                 *slot = cos;
             }
         }
-        let mut bonus: HashMap<u32, f32> = HashMap::new();
+        let mut bonus = vec![0.0f32; self.entry_len.len()];
         for pair in query.ids.windows(2) {
             if let (Some(a), Some(b)) = (pair[0], pair[1]) {
                 if let Some(entries) = self.bigrams.get(&(a, b)) {
                     for &e in entries {
-                        let slot = bonus.entry(e).or_insert(0.0);
+                        let slot = &mut bonus[e as usize];
                         *slot = (*slot + BIGRAM_BONUS).min(MAX_BIGRAM_BONUS);
                     }
                 }
@@ -352,13 +364,13 @@ impl Index {
         } else {
             (QUESTION_SHARE - (n - SHORT_QUERY_TERMS) * LONG_QUERY_SHIFT).max(MIN_QUESTION_SHARE)
         };
-        let mut scored: Vec<(usize, f32)> = entry_acc
+        let mut scored: Vec<(usize, f32)> = touched_entries
             .iter()
-            .map(|(&e, &bm)| {
-                let q = best_question.get(&e).copied().unwrap_or(0.0);
-                let b = bonus.get(&e).copied().unwrap_or(0.0);
-                let s = share * q + (1.0 - share) * (bm / max_bm) + b;
-                (e as usize, s.min(1.0))
+            .map(|&e| {
+                let e = e as usize;
+                let s =
+                    share * best_question[e] + (1.0 - share) * (entry_acc[e] / max_bm) + bonus[e];
+                (e, s.min(1.0))
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
