@@ -33,7 +33,7 @@ impl RedFlag {
     }
 }
 
-/// Word patterns: `*` at the end matches any ending; spaces make a phrase.
+/// Word patterns: `*` at the end matches any ending, at the start any beginning; spaces make a phrase.
 type Group = &'static [&'static str];
 
 const PAIN: Group = &[
@@ -65,6 +65,10 @@ const DOWN: Group = &[
     "through",
     "zap*",
     "electric*",
+];
+
+const BACK_OR_PAIN: Group = &[
+    "back", "spine", "pain*", "hurt*", "ache*", "aching", "achy", "sore*",
 ];
 
 /// Each rule: every group must match somewhere in the message.
@@ -129,6 +133,27 @@ const RULES: &[(RedFlag, &[Group])] = &[
         ]],
     ),
     (
+        RedFlag::BladderOrBowel,
+        &[
+            &[
+                "pee",
+                "peed",
+                "wee",
+                "weeing",
+                "wees",
+                "poo",
+                "pooing",
+                "poop",
+                "toilet",
+                "loo",
+                "constipat*",
+                "leak*",
+                "accidents",
+            ],
+            BACK_OR_PAIN,
+        ],
+    ),
+    (
         RedFlag::PainAfterFallOrAccident,
         &[
             &[
@@ -165,7 +190,27 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "lost weight",
                 "cancer",
             ],
-            &["back", "spine", "pain*", "hurt*", "ache*", "aching"],
+            BACK_OR_PAIN,
+        ],
+    ),
+    (
+        RedFlag::FeverWeightLossOrNightPain,
+        &[
+            &["lost", "losing", "dropped", "dropping", "shed"],
+            &[
+                "weight", "kg", "*kg", "kilo*", "pound*", "lbs", "*lbs", "stone", "a stone",
+            ],
+            &[
+                "without trying",
+                "not trying",
+                "unexplained",
+                "no reason",
+                "not dieting",
+                "for no reason",
+                "randomly",
+                "no idea why",
+            ],
+            BACK_OR_PAIN,
         ],
     ),
     (
@@ -201,16 +246,54 @@ const RULES: &[(RedFlag, &[Group])] = &[
             "cannot walk",
             "barely walk",
             "cannot get up",
-            "screaming",
+            "could not move",
+            "could not stand",
+            "could not walk",
+            "could not get up",
+            "dropped to my knees",
+            "fell to my knees",
+            "doubled over",
             "chest pain",
-            "heard a pop",
-            "felt a pop",
-            "popped",
-            "snapped",
-            "something snapped",
-            "something tore",
-            "ripped",
         ]],
+    ),
+    (
+        RedFlag::SuddenSeverePain,
+        &[
+            &[
+                "heard a pop",
+                "felt a pop",
+                "popped",
+                "snapped",
+                "something tore",
+                "tore",
+                "ripped",
+            ],
+            &[
+                "back", "spine", "disc", "pain*", "hurt*", "ache*", "lift*", "bend*", "bent",
+            ],
+        ],
+    ),
+    (
+        RedFlag::SuddenSeverePain,
+        &[
+            &[
+                "sharp",
+                "massive",
+                "intense",
+                "extreme",
+                "horrendous",
+                "horrible",
+                "terrible",
+                "awful",
+                "shooting",
+                "stabbing",
+            ],
+            PAIN,
+            &[
+                "lift*", "picking", "picked", "carry*", "moving", "pulling", "pushing", "bend*",
+                "bent",
+            ],
+        ],
     ),
     (
         RedFlag::SuddenSeverePain,
@@ -249,10 +332,14 @@ fn group_matches(group: Group, words: &[&str]) -> bool {
     })
 }
 
+/// `*` at the end matches any ending ("numb*"), at the start any beginning ("*kg" for "8kg").
 fn word_matches(pattern: &str, word: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => word.starts_with(prefix),
-        None => pattern == word,
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        word.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        word.ends_with(suffix)
+    } else {
+        pattern == word
     }
 }
 

@@ -25,13 +25,136 @@ const QUESTION_SHARE: f32 = 0.6;
 const UNKNOWN_WEIGHT: f32 = 3.0;
 /// Share of `UNKNOWN_WEIGHT` an unknown word adds to the entry-level (BM25) normaliser.
 const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
-/// A match on a general word ("tell", "morning", "time") is weak evidence that a message is about
-/// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong.
+/// A match on a general word ("tell", "exactly", "time") is weak evidence that a message is about
+/// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong; a context word
+/// (see `CONTEXT_WORDS`) sits between.
 const GENERAL_WORD_FACTOR: f32 = 0.5;
+const CONTEXT_WORD_FACTOR: f32 = 0.75;
+/// A message with context words but no topic word ("how do I sit down in a chair properly", but also
+/// "what shoes are good for running") is only matched when it closely resembles a stored question.
+const CONTEXT_ONLY_MIN_SCORE: f32 = 0.6;
 /// Words that may appear in keywords but never identify a topic on their own.
 const NEVER_DOMAIN: &[&str] = &[
     "how", "what", "why", "when", "where", "which", "not", "cannot", "should", "need", "best",
     "good", "right", "wrong", "help", "make", "use", "way",
+];
+/// Keywords that are also everyday workplace chat ("floor", "desk", "weight", "pallet"): they place
+/// a question (at a desk, on the floor) but do not make a message about lifting on their own.
+const CONTEXT_WORDS: &[&str] = &[
+    "beginner",
+    "muscle",
+    "pallet",
+    "couch",
+    "sofa",
+    "advice",
+    "already",
+    "always",
+    "bad",
+    "bar",
+    "bench",
+    "bot",
+    "bottom",
+    "bow",
+    "chair",
+    "chance",
+    "chest",
+    "common",
+    "contact",
+    "day",
+    "definition",
+    "desk",
+    "difference",
+    "down",
+    "drill",
+    "drop",
+    "drops",
+    "exercise",
+    "fall",
+    "far",
+    "fear",
+    "feet",
+    "finish",
+    "floor",
+    "forget",
+    "form",
+    "forward",
+    "front",
+    "gym",
+    "head",
+    "height",
+    "high",
+    "instead",
+    "light",
+    "list",
+    "little",
+    "lying",
+    "many",
+    "modification",
+    "modify",
+    "motion",
+    "movement",
+    "natural",
+    "next",
+    "normal",
+    "often",
+    "old",
+    "over",
+    "parallel",
+    "pattern",
+    "pause",
+    "point",
+    "position",
+    "prevent",
+    "program",
+    "prolonged",
+    "pull",
+    "push",
+    "through",
+    "range",
+    "ready",
+    "reminder",
+    "replace",
+    "risk",
+    "routine",
+    "row",
+    "sensation",
+    "sequence",
+    "set",
+    "shape",
+    "shelf",
+    "shorter",
+    "single",
+    "small",
+    "source",
+    "spot",
+    "stage",
+    "stand",
+    "statistic",
+    "stop",
+    "straight",
+    "stretch",
+    "take",
+    "tap",
+    "target",
+    "tempo",
+    "three",
+    "toe",
+    "touch",
+    "transfer",
+    "turn",
+    "up",
+    "vertical",
+    "wall",
+    "weight",
+    "work",
+    "workplace",
+    "shoes",
+    "benefit",
+    "kg",
+    "sit",
+    "step",
+    "by",
+    "step",
 ];
 /// Queries up to this many distinct terms use `QUESTION_SHARE` as is...
 const SHORT_QUERY_TERMS: f32 = 8.0;
@@ -59,8 +182,30 @@ pub struct Index {
     question_norm: Vec<f32>,
     entry_len: Vec<f32>,
     avg_len: f32,
-    /// Per term: whether it names the topic (it stands in some entry's keywords) rather than being a general word.
-    domain: Vec<bool>,
+    /// Per term: how strongly it says a message is about lifting.
+    evidence: Vec<Evidence>,
+}
+
+/// How strongly a word says that a message is about bending and lifting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Evidence {
+    /// Not in any entry's keywords ("tell", "exactly"), or listed in `NEVER_DOMAIN`.
+    General,
+    /// A keyword that is also everyday chat (`CONTEXT_WORDS`).
+    Context,
+    /// A keyword that names the topic ("hinge", "hamstring", "deadlift").
+    Topic,
+}
+
+impl Evidence {
+    /// How much a match on a word of this kind counts.
+    fn factor(self) -> f32 {
+        match self {
+            Evidence::General => GENERAL_WORD_FACTOR,
+            Evidence::Context => CONTEXT_WORD_FACTOR,
+            Evidence::Topic => 1.0,
+        }
+    }
 }
 
 /// A query after analysis, ready to score.
@@ -72,8 +217,8 @@ pub struct Query {
     weighted: Vec<Weighted>,
     /// Norm of the question-similarity vector.
     norm: f32,
-    /// Whether a topic word was typed (not merely reached by typo correction).
-    has_topic: bool,
+    /// The strongest evidence among the words typed (a corrected typo does not count).
+    topic: Evidence,
 }
 
 /// A distinct query term and its weights.
@@ -83,17 +228,8 @@ struct Weighted {
     entry: f32,
     /// Question-level weight (cosine).
     question: f32,
-    /// Whether the term names the topic (see `GENERAL_WORD_FACTOR`).
-    domain: bool,
-}
-
-/// How much a match on a term counts: fully for topic words, `GENERAL_WORD_FACTOR` for general ones.
-fn evidence(domain: bool) -> f32 {
-    if domain {
-        1.0
-    } else {
-        GENERAL_WORD_FACTOR
-    }
+    /// How strongly the term says the message is about lifting.
+    evidence: Evidence,
 }
 
 /// Term ids and bigram postings, collected while indexing.
@@ -170,9 +306,21 @@ impl Index {
 
         let Builder { terms, bigrams } = b;
         let n_terms = terms.len();
-        let mut domain = vec![false; n_terms];
+        let context_ids: HashSet<u32> = CONTEXT_WORDS
+            .iter()
+            .flat_map(|w| analyzer.terms(w))
+            .filter_map(|t| terms.get(&t.text).copied())
+            .collect();
+        let mut evidence = vec![Evidence::General; n_terms];
         for (t, &id) in &terms {
-            domain[id as usize] = domain_ids.contains(&id) && !NEVER_DOMAIN.contains(&t.as_str());
+            evidence[id as usize] =
+                if !domain_ids.contains(&id) || NEVER_DOMAIN.contains(&t.as_str()) {
+                    Evidence::General
+                } else if context_ids.contains(&id) {
+                    Evidence::Context
+                } else {
+                    Evidence::Topic
+                };
         }
         let n_entries = entry_tf.len().max(1) as f32;
         let mut df = vec![0u32; n_terms];
@@ -199,11 +347,11 @@ impl Index {
         let n_questions = question_terms.len().max(1) as f32;
         let question_weight: Vec<f32> = question_postings
             .iter()
-            .zip(&domain)
+            .zip(&evidence)
             .map(|(p, &d)| {
                 let idf =
                     (1.0 + (n_questions - p.len() as f32 + 0.5) / (p.len() as f32 + 0.5)).ln();
-                idf * evidence(d)
+                idf * d.factor()
             })
             .collect();
         let question_norm: Vec<f32> = question_terms
@@ -231,7 +379,7 @@ impl Index {
             terms,
             idf,
             question_weight,
-            domain,
+            evidence,
             entry_postings,
             question_postings,
             bigrams,
@@ -253,9 +401,17 @@ impl Index {
             .map(|t| self.terms.get(&t.text).copied())
             .collect();
         // A corrected typo is not enough on its own: "printer" is one letter from "pointer".
-        let has_topic = terms.iter().zip(&ids).any(|(t, id)| {
-            !matches!(t.origin, Origin::Typo(_)) && id.is_some_and(|id| self.domain[id as usize])
-        });
+        let typed: Vec<u32> = terms
+            .iter()
+            .zip(&ids)
+            .filter(|(t, _)| !matches!(t.origin, Origin::Typo(_)))
+            .filter_map(|(_, id)| *id)
+            .collect();
+        let topic = typed
+            .iter()
+            .map(|&id| self.evidence[id as usize])
+            .max()
+            .unwrap_or(Evidence::General);
         let mut weighted: Vec<Weighted> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (t, &id) in terms.iter().zip(&ids) {
@@ -270,19 +426,19 @@ impl Index {
             };
             // General words count for less on both sides of the cosine (see `question_weight`), so
             // a rare general word ("exactly") cannot swamp the topic words of a question.
-            let (entry, question, domain) = match id {
+            let (entry, question, evidence) = match id {
                 Some(id) => (
                     self.idf[id as usize],
                     self.question_weight[id as usize],
-                    self.domain[id as usize],
+                    self.evidence[id as usize],
                 ),
-                None => (0.0, UNKNOWN_WEIGHT, false),
+                None => (0.0, UNKNOWN_WEIGHT, Evidence::General),
             };
             weighted.push(Weighted {
                 id,
                 entry: entry * factor,
                 question: question * factor,
-                domain,
+                evidence,
             });
         }
         let norm = weighted
@@ -295,14 +451,14 @@ impl Index {
             ids,
             weighted,
             norm,
-            has_topic,
+            topic,
         }
     }
 
     /// Scores every entry that shares a term with the query; returns (entry index, score 0..1), best first.
     pub fn score(&self, query: &Query) -> Vec<(usize, f32)> {
         // A message with no topic word at all is not about lifting, however its general words match.
-        if query.norm == 0.0 || self.is_empty() || !query.has_topic {
+        if query.norm == 0.0 || self.is_empty() || query.topic == Evidence::General {
             return Vec::new();
         }
         // Dense accumulators plus the list of slots touched: every addition is positive (idf > 0),
@@ -318,7 +474,7 @@ impl Index {
                 continue;
             };
             max_bm += t.entry * (BM25_K1 + 1.0);
-            let w = t.entry * evidence(t.domain);
+            let w = t.entry * t.evidence.factor();
             let qw = t.question * self.question_weight[id as usize];
             for &q in &self.question_postings[id as usize] {
                 let slot = &mut question_acc[q as usize];
@@ -373,6 +529,9 @@ impl Index {
                 (e, s.min(1.0))
             })
             .collect();
+        if query.topic == Evidence::Context {
+            scored.retain(|s| s.1 >= CONTEXT_ONLY_MIN_SCORE);
+        }
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored
     }

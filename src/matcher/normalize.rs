@@ -109,6 +109,15 @@ const CONTRACTIONS: &[(&str, &str)] = &[
     ("pls", "please"),
     ("plz", "please"),
     ("w", "with"),
+    ("thru", "through"),
+    ("tho", "though"),
+    ("n", "and"),
+    ("r", "are"),
+    ("abt", "about"),
+    ("b4", "before"),
+    ("bc", "because"),
+    ("cuz", "because"),
+    ("coz", "because"),
 ];
 
 fn expand(word: &str, out: &mut Vec<String>) {
