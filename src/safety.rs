@@ -55,16 +55,48 @@ const LEG: Group = &[
     "hamstring*",
     "shin*",
 ];
-const DOWN: Group = &[
-    "down",
+/// Pain travelling into the leg: "down my leg", "down the back of my left leg", "into my foot".
+/// A lone `*` stands for any one word.
+const INTO_THE_LEG: Group = &[
+    "down * leg*",
+    "down * * leg*",
+    "down * back of * leg*",
+    "down * back of * * leg*",
+    "down * thigh*",
+    "down * * thigh*",
+    "down * calf",
+    "down * calves",
+    "down to * knee*",
+    "down to * calf",
+    "down to * calves",
+    "down to * ankle*",
+    "down to * toe*",
+    "down to * thigh*",
+    "down * shin*",
+    "down * hamstring*",
+    "down * ankle*",
+    "all the way down",
+    "down to * foot",
+    "down to * feet",
+    "into * leg*",
+    "into * * leg*",
+    "into * foot",
+    "into * feet",
+    "into * toe*",
+    "into * calf",
+    "into * calves",
+    "into * thigh*",
+    "into * * thigh*",
+    "into * buttock*",
+    "into * bum",
+    "through * leg*",
     "radiat*",
-    "travel*",
-    "spread*",
-    "shoot*",
-    "into",
-    "through",
-    "zap*",
+    "travel* down",
+    "spread* down",
+    "shoot* down",
+    "shoot* into",
     "electric*",
+    "zap*",
 ];
 
 const BACK_OR_PAIN: Group = &[
@@ -76,11 +108,22 @@ const RULES: &[(RedFlag, &[Group])] = &[
     (
         RedFlag::NumbnessOrTingling,
         &[&[
-            "numb*",
+            "numb",
+            "numbness",
+            "numbed",
             "tingl*",
             "pins and needles",
-            "cannot feel",
-            "can not feel",
+            "cannot feel my leg*",
+            "cannot feel my foot",
+            "cannot feel my feet",
+            "cannot feel my toe*",
+            "cannot feel my bum",
+            "cannot feel my groin",
+            "cannot feel * * leg*",
+            "can not feel my leg*",
+            "can not feel my foot",
+            "can not feel my feet",
+            "can not feel my toe*",
             "lost feeling",
             "losing feeling",
             "no feeling",
@@ -89,7 +132,7 @@ const RULES: &[(RedFlag, &[Group])] = &[
         ]],
     ),
     (RedFlag::PainDownTheLeg, &[&["sciatica", "sciatic"]]),
-    (RedFlag::PainDownTheLeg, &[PAIN, LEG, DOWN]),
+    (RedFlag::PainDownTheLeg, &[PAIN, INTO_THE_LEG]),
     (
         RedFlag::LegWeakness,
         &[
@@ -101,6 +144,19 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "give way",
                 "buckl*",
                 "collaps*",
+                "gave out",
+                "give out",
+                "gives out",
+                "giving out",
+                "drag*",
+                "trip* over",
+                "slapping",
+                "slaps",
+                "cannot lift the front",
+                "cannot lift * toes",
+                "cannot stand on * toes",
+                "cannot stand on tiptoe*",
+                "cannot walk on * heels",
                 "foot drop",
                 "drag my foot",
                 "dragging my foot",
@@ -138,17 +194,19 @@ const RULES: &[(RedFlag, &[Group])] = &[
             &[
                 "pee",
                 "peed",
-                "wee",
                 "weeing",
-                "wees",
                 "poo",
                 "pooing",
                 "poop",
-                "toilet",
-                "loo",
                 "constipat*",
-                "leak*",
-                "accidents",
+                "leaking",
+                "leaked",
+                "had an accident",
+                "need the toilet",
+                "need to pee",
+                "lost control",
+                "cannot control",
+                "no control",
             ],
             BACK_OR_PAIN,
         ],
@@ -169,6 +227,14 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "collided",
                 "knocked over",
                 "hit by",
+                "hit me",
+                "rear ended",
+                "bumped",
+                "knocked",
+                "came off",
+                "run over",
+                "ran into",
+                "struck",
                 "car wreck",
                 "whiplash",
                 "landed on",
@@ -185,6 +251,11 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "chills",
                 "night sweats",
                 "sweating at night",
+                "sweat*",
+                "hot and cold",
+                "shiver*",
+                "feverish",
+                "flu like",
                 "weight loss",
                 "losing weight",
                 "lost weight",
@@ -196,13 +267,15 @@ const RULES: &[(RedFlag, &[Group])] = &[
     (
         RedFlag::FeverWeightLossOrNightPain,
         &[
-            &["lost", "losing", "dropped", "dropping", "shed"],
+            &["lost", "lose", "losing", "dropped", "dropping", "shed"],
             &[
                 "weight", "kg", "*kg", "kilo*", "pound*", "lbs", "*lbs", "stone", "a stone",
             ],
             &[
-                "without trying",
+                "without *",
                 "not trying",
+                "not been trying",
+                "not meaning",
                 "unexplained",
                 "no reason",
                 "not dieting",
@@ -227,6 +300,22 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "keeps me up",
                 "cannot sleep",
                 "can not sleep",
+                "overnight",
+                "middle of the night",
+                "lying down",
+                "lie down",
+                "lying flat",
+                "woken",
+                "wake me",
+                "waking up",
+                "keeps me awake",
+                "cannot get comfy",
+                "cannot get comfortable",
+                "1am",
+                "2am",
+                "3am",
+                "4am",
+                "5am",
             ],
             PAIN,
         ],
@@ -251,6 +340,7 @@ const RULES: &[(RedFlag, &[Group])] = &[
             "could not walk",
             "could not get up",
             "dropped to my knees",
+            "collapsed",
             "fell to my knees",
             "doubled over",
             "chest pain",
@@ -302,7 +392,9 @@ const RULES: &[(RedFlag, &[Group])] = &[
 ];
 
 /// Words that cancel a symptom word right after them ("no numbness", "without tingling").
-const NEGATIONS: &[&str] = &["no", "not", "without", "never", "nor", "zero", "none"];
+const NEGATIONS: &[&str] = &[
+    "no", "not", "without", "never", "nor", "zero", "none", "nothing", "nowt",
+];
 
 /// Which red flag, if any, a message describes. Checks the whole (capped) message.
 pub fn triage(text: &str) -> Option<RedFlag> {
@@ -351,8 +443,10 @@ fn negated(words: &[&str], i: usize) -> bool {
         if NEGATIONS.contains(w) {
             return true;
         }
-        let list_glue = matches!(*w, "or" | "and" | "any" | "nor")
-            || w.starts_with("numb")
+        let list_glue = matches!(
+            *w,
+            "or" | "and" | "any" | "nor" | "is" | "going" | "goes" | "pain" | "anything"
+        ) || w.starts_with("numb")
             || w.starts_with("tingl");
         if !list_glue {
             return false;

@@ -153,6 +153,20 @@ const STOP_WORDS: &[&str] = &[
     "thanks",
     "thank",
     "hello",
+    "definitely",
+    "basically",
+    "anyway",
+    "exactly",
+    "literally",
+    "btw",
+    "truly",
+    "tbh",
+    "anyways",
+    "probably",
+    "maybe",
+    "pretty",
+    "simply",
+    "perhaps",
 ];
 
 /// One analysed term of a text.
@@ -176,9 +190,15 @@ pub enum Origin {
     Unknown,
 }
 
+/// Common English words, spelled right (about 9,000, with their inflections and British and American
+/// spellings): a word on this list is never "corrected" into a topic word ("bring" is not "bridge",
+/// "flooded" is not "floor"). Built from the SCOWL spell-checker lists, ranked by word frequency.
+const ENGLISH_WORDS: &str = include_str!("english-words.txt");
+
 /// The text analyser shared by indexing and querying, so both sides agree on every term.
 pub struct Analyzer {
     stop: HashSet<&'static str>,
+    english: HashSet<&'static str>,
     /// Stemmed word sequences → canonical term; longest phrase first.
     phrases: HashMap<Vec<String>, String>,
     longest_phrase: usize,
@@ -203,6 +223,7 @@ impl Analyzer {
         }
         Analyzer {
             stop: STOP_WORDS.iter().copied().collect(),
+            english: ENGLISH_WORDS.lines().collect(),
             phrases,
             longest_phrase,
             typo: TypoIndex::default(),
@@ -259,7 +280,10 @@ impl Analyzer {
                     text: s.clone(),
                     origin: Origin::Word,
                 });
-            } else if let Some(fixed) = self.typo.correct(s) {
+            } else if let Some(fixed) = (!self.english.contains(word))
+                .then(|| self.typo.correct(s))
+                .flatten()
+            {
                 let text = self
                     .phrases
                     .get(std::slice::from_ref(&fixed.to_string()))

@@ -29,7 +29,7 @@ const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
 /// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong; a context word
 /// (see `CONTEXT_WORDS`) sits between.
 const GENERAL_WORD_FACTOR: f32 = 0.5;
-const CONTEXT_WORD_FACTOR: f32 = 0.75;
+const CONTEXT_WORD_FACTOR: f32 = 0.8;
 /// A message with context words but no topic word ("how do I sit down in a chair properly", but also
 /// "what shoes are good for running") is only matched when it closely resembles a stored question.
 const CONTEXT_ONLY_MIN_SCORE: f32 = 0.6;
@@ -161,6 +161,8 @@ const SHORT_QUERY_TERMS: f32 = 8.0;
 /// ...longer ones shift this much of it per extra term to entry relevance, down to `MIN_QUESTION_SHARE`.
 const LONG_QUERY_SHIFT: f32 = 0.02;
 const MIN_QUESTION_SHARE: f32 = 0.3;
+/// How fast an unknown word's weight falls with query length beyond `SHORT_QUERY_TERMS` (an exponent).
+const LONG_QUERY_DILUTION: f32 = 1.0;
 const BIGRAM_BONUS: f32 = 0.04;
 const MAX_BIGRAM_BONUS: f32 = 0.12;
 
@@ -401,17 +403,30 @@ impl Index {
             .map(|t| self.terms.get(&t.text).copied())
             .collect();
         // A corrected typo is not enough on its own: "printer" is one letter from "pointer".
-        let typed: Vec<u32> = terms
+        // A corrected typo of a topic word counts as context: "dowl drill" is likely about the
+        // dowel, but "printer" is one letter from "pointer".
+        let topic = terms
             .iter()
             .zip(&ids)
-            .filter(|(t, _)| !matches!(t.origin, Origin::Typo(_)))
-            .filter_map(|(_, id)| *id)
-            .collect();
-        let topic = typed
-            .iter()
-            .map(|&id| self.evidence[id as usize])
+            .filter_map(|(t, id)| {
+                let e = self.evidence[(*id)? as usize];
+                Some(match t.origin {
+                    Origin::Typo(_) => e.min(Evidence::Context),
+                    _ => e,
+                })
+            })
             .max()
             .unwrap_or(Evidence::General);
+        let mut distinct: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        // In a long story most words are incidental: each unknown one dilutes the match less.
+        let n = distinct.len() as f32;
+        let unknown_weight = if n <= SHORT_QUERY_TERMS {
+            UNKNOWN_WEIGHT
+        } else {
+            UNKNOWN_WEIGHT * (SHORT_QUERY_TERMS / n).powf(LONG_QUERY_DILUTION)
+        };
         let mut weighted: Vec<Weighted> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (t, &id) in terms.iter().zip(&ids) {
@@ -432,7 +447,7 @@ impl Index {
                     self.question_weight[id as usize],
                     self.evidence[id as usize],
                 ),
-                None => (0.0, UNKNOWN_WEIGHT, Evidence::General),
+                None => (0.0, unknown_weight, Evidence::General),
             };
             weighted.push(Weighted {
                 id,
@@ -470,7 +485,7 @@ impl Index {
         let mut max_bm = 0.0;
         for t in &query.weighted {
             let Some(id) = t.id else {
-                max_bm += UNKNOWN_WEIGHT * UNKNOWN_ENTRY_SHARE * (BM25_K1 + 1.0);
+                max_bm += t.question * UNKNOWN_ENTRY_SHARE * (BM25_K1 + 1.0);
                 continue;
             };
             max_bm += t.entry * (BM25_K1 + 1.0);
