@@ -509,6 +509,56 @@ mod tests {
     }
 
     #[test]
+    fn casual_descriptions_of_warning_signs_are_flagged() {
+        for (text, flag) in [
+            (
+                "been struggling to pee since my back started hurting",
+                RedFlag::BladderOrBowel,
+            ),
+            (
+                "keep tripping over my own foot since my back went, it just drags",
+                RedFlag::LegWeakness,
+            ),
+            (
+                "lost 8kg without trying and my back aches all the time",
+                RedFlag::FeverWeightLossOrNightPain,
+            ),
+            (
+                "forklift bumped me in the back, now it's throbbing",
+                RedFlag::PainAfterFallOrAccident,
+            ),
+            (
+                "woken at 3am every night by this pain in my lower back",
+                RedFlag::FeverWeightLossOrNightPain,
+            ),
+            (
+                "pain goes from my bum all the way down to my calf when I bend",
+                RedFlag::PainDownTheLeg,
+            ),
+            (
+                "picked up a box and my back went, collapsed on the floor",
+                RedFlag::SuddenSeverePain,
+            ),
+        ] {
+            assert_eq!(triage(text), Some(flag), "{text}");
+        }
+    }
+
+    #[test]
+    fn body_words_in_ordinary_senses_are_not_flagged() {
+        for text in [
+            "can't feel my glutes, just my lower back, when hinging",
+            "hamstrings are sore going down stairs after RDLs",
+            "getting off the toilet is a struggle with my back",
+            "I stand on one leg to tie my boots and bending down hurts my lower back",
+            "the cupboard door hinge in the kitchen has snapped",
+            "this spreadsheet is mind-numbing",
+        ] {
+            assert_eq!(triage(text), None, "{text}");
+        }
+    }
+
+    #[test]
     fn a_negated_symptom_is_not_a_flag() {
         assert_eq!(triage("back is stiff but no numbness or tingling"), None);
     }

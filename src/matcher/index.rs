@@ -41,6 +41,7 @@ const NEVER_DOMAIN: &[&str] = &[
 /// Keywords that are also everyday workplace chat ("floor", "desk", "weight", "pallet"): they place
 /// a question (at a desk, on the floor) but do not make a message about lifting on their own.
 const CONTEXT_WORDS: &[&str] = &[
+    "snap",
     "beginner",
     "muscle",
     "pallet",
