@@ -41,26 +41,24 @@ const NEVER_DOMAIN: &[&str] = &[
 /// Keywords that are also everyday workplace chat ("floor", "desk", "weight", "pallet"): they place
 /// a question (at a desk, on the floor) but do not make a message about lifting on their own.
 const CONTEXT_WORDS: &[&str] = &[
-    "snap",
-    "beginner",
-    "muscle",
-    "pallet",
-    "couch",
-    "sofa",
     "advice",
     "already",
     "always",
     "bad",
     "bar",
+    "beginner",
     "bench",
+    "benefit",
     "bot",
     "bottom",
     "bow",
+    "by",
     "chair",
     "chance",
     "chest",
     "common",
     "contact",
+    "couch",
     "day",
     "definition",
     "desk",
@@ -85,6 +83,7 @@ const CONTEXT_WORDS: &[&str] = &[
     "height",
     "high",
     "instead",
+    "kg",
     "light",
     "list",
     "little",
@@ -94,12 +93,14 @@ const CONTEXT_WORDS: &[&str] = &[
     "modify",
     "motion",
     "movement",
+    "muscle",
     "natural",
     "next",
     "normal",
     "often",
     "old",
     "over",
+    "pallet",
     "parallel",
     "pattern",
     "pause",
@@ -110,7 +111,6 @@ const CONTEXT_WORDS: &[&str] = &[
     "prolonged",
     "pull",
     "push",
-    "through",
     "range",
     "ready",
     "reminder",
@@ -123,14 +123,19 @@ const CONTEXT_WORDS: &[&str] = &[
     "set",
     "shape",
     "shelf",
+    "shoes",
     "shorter",
     "single",
+    "sit",
     "small",
+    "snap",
+    "sofa",
     "source",
     "spot",
     "stage",
     "stand",
     "statistic",
+    "step",
     "stop",
     "straight",
     "stretch",
@@ -139,6 +144,7 @@ const CONTEXT_WORDS: &[&str] = &[
     "target",
     "tempo",
     "three",
+    "through",
     "toe",
     "touch",
     "transfer",
@@ -149,20 +155,14 @@ const CONTEXT_WORDS: &[&str] = &[
     "weight",
     "work",
     "workplace",
-    "shoes",
-    "benefit",
-    "kg",
-    "sit",
-    "step",
-    "by",
-    "step",
 ];
 /// Queries up to this many distinct terms use `QUESTION_SHARE` as is...
 const SHORT_QUERY_TERMS: f32 = 8.0;
 /// ...longer ones shift this much of it per extra term to entry relevance, down to `MIN_QUESTION_SHARE`.
 const LONG_QUERY_SHIFT: f32 = 0.02;
 const MIN_QUESTION_SHARE: f32 = 0.3;
-/// How fast an unknown word's weight falls with query length beyond `SHORT_QUERY_TERMS` (an exponent).
+/// How fast an unknown word's weight falls with query length beyond `SHORT_QUERY_TERMS` (an exponent:
+/// 1.0 keeps their total weight constant however long the story gets).
 const LONG_QUERY_DILUTION: f32 = 1.0;
 const BIGRAM_BONUS: f32 = 0.04;
 const MAX_BIGRAM_BONUS: f32 = 0.12;
