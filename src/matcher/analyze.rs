@@ -198,7 +198,8 @@ const ENGLISH_WORDS: &str = include_str!("english-words.txt");
 /// The text analyser shared by indexing and querying, so both sides agree on every term.
 pub struct Analyzer {
     stop: HashSet<&'static str>,
-    english: HashSet<&'static str>,
+    /// `ENGLISH_WORDS`, sorted (checked by a test), for binary search.
+    english: Vec<&'static str>,
     /// Stemmed word sequences → canonical term; longest phrase first.
     phrases: HashMap<Vec<String>, String>,
     longest_phrase: usize,
@@ -280,7 +281,10 @@ impl Analyzer {
                     text: s.clone(),
                     origin: Origin::Word,
                 });
-            } else if let Some(fixed) = (!self.english.contains(word))
+            } else if let Some(fixed) = self
+                .english
+                .binary_search(&word)
+                .is_err()
                 .then(|| self.typo.correct(s))
                 .flatten()
             {
@@ -374,6 +378,29 @@ fn undouble(base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_english_word_list_is_sorted_lowercase_and_unique() {
+        let words: Vec<&str> = ENGLISH_WORDS.lines().collect();
+        assert!(
+            words.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        assert!(words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())));
+    }
+
+    #[test]
+    fn common_english_words_are_not_corrected_into_topic_words() {
+        let mut a = Analyzer::new(&[]);
+        a.set_vocabulary([("floor".to_string(), 3), ("bridg".to_string(), 2)]);
+        for word in ["flooded", "bring"] {
+            let terms = a.terms(word);
+            assert_eq!(terms[0].origin, Origin::Unknown, "{word}: {terms:?}");
+        }
+        assert!(matches!(a.terms("flor")[0].origin, Origin::Typo(_)));
+    }
 
     #[test]
     fn inflections_share_a_stem() {

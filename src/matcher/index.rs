@@ -418,16 +418,6 @@ impl Index {
             })
             .max()
             .unwrap_or(Evidence::General);
-        let mut distinct: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        // In a long story most words are incidental: each unknown one dilutes the match less.
-        let n = distinct.len() as f32;
-        let unknown_weight = if n <= SHORT_QUERY_TERMS {
-            UNKNOWN_WEIGHT
-        } else {
-            UNKNOWN_WEIGHT * (SHORT_QUERY_TERMS / n).powf(LONG_QUERY_DILUTION)
-        };
         let mut weighted: Vec<Weighted> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (t, &id) in terms.iter().zip(&ids) {
@@ -448,7 +438,7 @@ impl Index {
                     self.question_weight[id as usize],
                     self.evidence[id as usize],
                 ),
-                None => (0.0, unknown_weight, Evidence::General),
+                None => (0.0, UNKNOWN_WEIGHT, Evidence::General),
             };
             weighted.push(Weighted {
                 id,
@@ -456,6 +446,14 @@ impl Index {
                 question: question * factor,
                 evidence,
             });
+        }
+        // In a long story most words are incidental: each unknown one dilutes the match less.
+        let n = weighted.len() as f32;
+        if n > SHORT_QUERY_TERMS {
+            let scale = (SHORT_QUERY_TERMS / n).powf(LONG_QUERY_DILUTION);
+            for w in weighted.iter_mut().filter(|w| w.id.is_none()) {
+                w.question *= scale;
+            }
         }
         let norm = weighted
             .iter()
