@@ -3,7 +3,7 @@
 use super::normalize::normalize;
 use super::typo::TypoIndex;
 use crate::knowledge::SynonymGroup;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Words that carry no topic. Question words (how, why, what, where, when) and negations stay: they
 /// tell "what is a hinge" from "how do I hinge" and "why can't I".
@@ -197,11 +197,11 @@ const ENGLISH_WORDS: &str = include_str!("english-words.txt");
 
 /// The text analyser shared by indexing and querying, so both sides agree on every term.
 pub struct Analyzer {
-    stop: HashSet<&'static str>,
+    stop: FxHashSet<&'static str>,
     /// `ENGLISH_WORDS`, sorted (checked by a test), for binary search.
     english: Vec<&'static str>,
     /// Stemmed word sequences → canonical term; longest phrase first.
-    phrases: HashMap<Vec<String>, String>,
+    phrases: FxHashMap<Vec<String>, String>,
     longest_phrase: usize,
     typo: TypoIndex,
 }
@@ -209,7 +209,7 @@ pub struct Analyzer {
 impl Analyzer {
     /// An analyser with the synonym groups but no vocabulary yet (used to index the knowledge base).
     pub fn new(groups: &[SynonymGroup]) -> Analyzer {
-        let mut phrases = HashMap::new();
+        let mut phrases = FxHashMap::default();
         let mut longest_phrase = 1;
         for g in groups {
             let canonical = stem_phrase(&g.canonical).join("_");

@@ -8,7 +8,7 @@
 
 use super::analyze::{Analyzer, Origin, Term};
 use crate::knowledge::KnowledgeBase;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Field weights for the entry-level BM25 term frequency.
 const TITLE_WEIGHT: f32 = 2.0;
@@ -169,7 +169,7 @@ const MAX_BIGRAM_BONUS: f32 = 0.12;
 
 /// The searchable form of a knowledge base.
 pub struct Index {
-    terms: HashMap<String, u32>,
+    terms: FxHashMap<String, u32>,
     /// Entry-level idf (BM25).
     idf: Vec<f32>,
     /// Question-similarity weight: question-level idf ("hinge" is in most entries but not most
@@ -180,7 +180,7 @@ pub struct Index {
     /// Per term: question ids containing it.
     question_postings: Vec<Vec<u32>>,
     /// Per (term, term) bigram: entries containing it.
-    bigrams: HashMap<(u32, u32), Vec<u32>>,
+    bigrams: FxHashMap<(u32, u32), Vec<u32>>,
     question_entry: Vec<u32>,
     question_norm: Vec<f32>,
     entry_len: Vec<f32>,
@@ -238,8 +238,8 @@ struct Weighted {
 /// Term ids and bigram postings, collected while indexing.
 #[derive(Default)]
 struct Builder {
-    terms: HashMap<String, u32>,
-    bigrams: HashMap<(u32, u32), Vec<u32>>,
+    terms: FxHashMap<String, u32>,
+    bigrams: FxHashMap<(u32, u32), Vec<u32>>,
 }
 
 impl Builder {
@@ -251,7 +251,7 @@ impl Builder {
         e: u32,
         text: &str,
         weight: f32,
-        tf: &mut HashMap<u32, f32>,
+        tf: &mut FxHashMap<u32, f32>,
     ) -> Vec<u32> {
         let ids: Vec<u32> = analyzer
             .terms(text)
@@ -278,15 +278,15 @@ impl Index {
     /// Builds the index and gives the analyser its vocabulary for typo correction.
     pub fn build(kb: &KnowledgeBase, analyzer: &mut Analyzer) -> Index {
         let mut b = Builder::default();
-        let mut entry_tf: Vec<HashMap<u32, f32>> = Vec::new();
+        let mut entry_tf: Vec<FxHashMap<u32, f32>> = Vec::new();
         let mut question_terms: Vec<Vec<u32>> = Vec::new();
         let mut question_entry = Vec::new();
         let mut entry_len = Vec::new();
-        let mut domain_ids: HashSet<u32> = HashSet::new();
+        let mut domain_ids: FxHashSet<u32> = FxHashSet::default();
 
         for (e_idx, entry) in kb.entries().iter().enumerate() {
             let e = e_idx as u32;
-            let mut tf: HashMap<u32, f32> = HashMap::new();
+            let mut tf: FxHashMap<u32, f32> = FxHashMap::default();
             let mut len = 0.0;
             let title = b.add(analyzer, e, &entry.title, TITLE_WEIGHT, &mut tf);
             len += title.len() as f32 * TITLE_WEIGHT;
@@ -309,7 +309,7 @@ impl Index {
 
         let Builder { terms, bigrams } = b;
         let n_terms = terms.len();
-        let context_ids: HashSet<u32> = CONTEXT_WORDS
+        let context_ids: FxHashSet<u32> = CONTEXT_WORDS
             .iter()
             .flat_map(|w| analyzer.terms(w))
             .filter_map(|t| terms.get(&t.text).copied())

@@ -12,13 +12,16 @@ pub fn normalize(text: &str) -> String {
     let capped: String = text.chars().take(MAX_INPUT_CHARS).collect();
     let stripped = strip_markup(&capped);
     let mut folded = String::with_capacity(stripped.len());
-    let unmarked = stripped.nfkd().filter(|&c| !is_combining_mark(c));
-    for c in unmarked.flat_map(char::to_lowercase) {
-        match c {
-            '\u{2019}' | '\u{2018}' | '`' | '\u{b4}' => folded.push('\''),
-            c if c.is_alphanumeric() || c == '\'' => folded.push(c),
-            _ => folded.push(' '),
-        }
+    if stripped.is_ascii() {
+        // Most messages (and all of the knowledge base): no folding to do, so skip the Unicode tables.
+        folded.extend(
+            stripped
+                .bytes()
+                .map(|b| fold_char(char::from(b.to_ascii_lowercase()))),
+        );
+    } else {
+        let unmarked = stripped.nfkd().filter(|&c| !is_combining_mark(c));
+        folded.extend(unmarked.flat_map(char::to_lowercase).map(fold_char));
     }
     let mut words = Vec::new();
     for raw in folded.split_whitespace() {
@@ -29,6 +32,15 @@ pub fn normalize(text: &str) -> String {
         expand(word, &mut words);
     }
     words.join(" ")
+}
+
+/// Keeps letters, digits and apostrophes (curly or not); anything else separates words.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{2019}' | '\u{2018}' | '`' | '\u{b4}' => '\'',
+        c if c.is_alphanumeric() || c == '\'' => c,
+        _ => ' ',
+    }
 }
 
 /// Removes Discord mentions (`<@123>`, `<@&1>`, `<#1>`), custom emoji (`<:name:1>`), `@everyone`/`@here` and URLs.
