@@ -59,11 +59,10 @@ fn main() -> anyhow::Result<()> {
         for (q_idx, question) in entry.questions.iter().enumerate() {
             let mut entries = kb.entries().to_vec();
             entries[e_idx].questions.remove(q_idx);
-            let held_out = Arc::new(KnowledgeBase::from_parts(
-                entries,
-                Vec::new(),
-                kb.synonyms().to_vec(),
-            ));
+            let held_out = Arc::new(
+                KnowledgeBase::from_parts(entries, Vec::new(), kb.synonyms().to_vec())
+                    .with_context_words(kb.context_words().to_vec()),
+            );
             let a = Assistant::new(held_out, defaults.clone());
             loo.push(Ranked {
                 ranked: rank(&a, question),

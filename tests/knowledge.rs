@@ -371,3 +371,45 @@ fn kb_export_json_lists_every_entry_with_the_stable_fields() {
         );
     }
 }
+
+#[test]
+fn a_bad_or_repeated_context_word_names_the_file_and_line() {
+    let problems = problems_for(
+        "context-words.toml",
+        "words = [\n  \"desk\",\n  \"shop floor\",\n  \"desk\",\n]\n",
+    );
+    assert_eq!(
+        problems,
+        vec![
+            "knowledge/context-words.toml:3: context word \"shop floor\" must be one lowercase word"
+                .to_string(),
+            "knowledge/context-words.toml:4: context word \"desk\" is listed twice".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn kb_check_warns_about_context_words_no_keyword_uses() {
+    let bin = env!("CARGO_BIN_EXE_hingebot");
+    let ok = Command::new(bin)
+        .args(["kb", "check", "--dir"])
+        .arg(bundled())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(!stdout.contains("warning"), "{stdout}");
+
+    let dir = broken_copy("context-words.toml", "words = [\"desk\", \"payroll\"]\n");
+    let out = Command::new(bin)
+        .args(["kb", "check", "--dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("context word \"payroll\" is in no entry's keywords"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\"desk\""), "{stdout}");
+}

@@ -98,6 +98,29 @@ fn chatter_gets_no_answer() {
 }
 
 #[test]
+fn the_context_word_list_comes_from_the_knowledge_base() {
+    // Without `knowledge/context-words.toml`, "shoes" and "gym" would count as topic words and these
+    // messages would be matched to entries; the curated list is what keeps them quiet.
+    let kb = assistant()
+        .kb()
+        .as_ref()
+        .clone()
+        .with_context_words(Vec::new());
+    let bare = Assistant::new(Arc::new(kb), MatcherSettings::default());
+    for q in [
+        "what shoes are good for running",
+        "best pre workout for the gym",
+    ] {
+        assert!(
+            matches!(assistant().reply(q).kind, ReplyKind::Abstain),
+            "{q}"
+        );
+        assert!(!matches!(bare.reply(q).kind, ReplyKind::Abstain), "{q}");
+    }
+    assert!(assistant().matcher().unused_context_words().is_empty());
+}
+
+#[test]
 fn empty_messages_get_a_prompt() {
     for q in ["", "   ", "\n\t"] {
         assert_eq!(assistant().reply(q).kind, ReplyKind::Empty);

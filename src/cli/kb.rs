@@ -58,6 +58,14 @@ pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<bool>
                 kb.synonyms().len(),
                 kb.version()
             )?;
+            let matcher = crate::matcher::Matcher::new(&kb);
+            for word in matcher.unused_context_words() {
+                writeln!(
+                    out,
+                    "warning: {}: context word {word:?} is in no entry's keywords, so it changes nothing",
+                    dir.join("context-words.toml").display()
+                )?;
+            }
             Ok(true)
         }
         Err(KnowledgeError::Invalid(problems)) => {

@@ -19,6 +19,7 @@ pub const MIN_QUESTIONS: usize = 4;
 
 const TIPS_FILE: &str = "tips.toml";
 const SYNONYMS_FILE: &str = "synonyms.toml";
+const CONTEXT_FILE: &str = "context-words.toml";
 
 /// One thing wrong with the knowledge base, located precisely.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +115,13 @@ struct SynonymFile {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ContextFile {
+    #[serde(default)]
+    words: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawGroup {
     canonical: String,
     words: Vec<String>,
@@ -197,7 +205,7 @@ impl KnowledgeBase {
 
         let mut problems = Vec::new();
         let mut texts: Vec<(PathBuf, String)> = Vec::new();
-        for name in [TIPS_FILE, SYNONYMS_FILE] {
+        for name in [TIPS_FILE, SYNONYMS_FILE, CONTEXT_FILE] {
             if !names.iter().any(|n| n == name) {
                 problems.push(Problem {
                     file: dir.join(name),
@@ -223,6 +231,7 @@ impl KnowledgeBase {
         let mut parsed: Vec<Parsed> = Vec::new();
         let mut raw_tips: Vec<(usize, usize, RawTip)> = Vec::new();
         let mut synonyms = Vec::new();
+        let mut context_words = Vec::new();
         for (file_idx, (path, text)) in texts.iter().enumerate() {
             let mut check = FileCheck {
                 path,
@@ -240,6 +249,10 @@ impl KnowledgeBase {
             } else if name == SYNONYMS_FILE {
                 if let Some(file) = check.parse::<SynonymFile>() {
                     synonyms = check_synonyms(&mut check, file.group);
+                }
+            } else if name == CONTEXT_FILE {
+                if let Some(file) = check.parse::<ContextFile>() {
+                    context_words = check_context_words(&mut check, file.words);
                 }
             } else if let Some(file) = check.parse::<EntryFile>() {
                 let stem = name.trim_end_matches(".toml");
@@ -310,7 +323,7 @@ impl KnowledgeBase {
         }
         let version = version_of(&texts);
         let entries = parsed.into_iter().map(|p| p.entry).collect();
-        Ok(KnowledgeBase::new(entries, tips, synonyms, version))
+        Ok(KnowledgeBase::new(entries, tips, synonyms, version).with_context_words(context_words))
     }
 }
 
@@ -634,6 +647,31 @@ fn check_synonyms(check: &mut FileCheck<'_>, groups: Vec<Spanned<RawGroup>>) -> 
             }
         }
         out.push(SynonymGroup { canonical, words });
+    }
+    out
+}
+
+/// Context words: one lowercase word each, listed once.
+fn check_context_words(check: &mut FileCheck<'_>, words: Vec<Spanned<String>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in words {
+        let start = w.span().start;
+        let word = w.into_inner();
+        if word.is_empty() || word.contains(char::is_whitespace) || word != word.to_lowercase() {
+            check.at(
+                start,
+                None,
+                format!("context word {word:?} must be one lowercase word"),
+            );
+        } else if out.contains(&word) {
+            check.at(
+                start,
+                None,
+                format!("context word {word:?} is listed twice"),
+            );
+        } else {
+            out.push(word);
+        }
     }
     out
 }

@@ -91,6 +91,8 @@ pub struct KnowledgeBase {
     entries: Vec<Entry>,
     tips: Vec<Tip>,
     synonyms: Vec<SynonymGroup>,
+    /// Keyword words that are also everyday chat (`context-words.toml`).
+    context_words: Vec<String>,
     by_id: HashMap<String, usize>,
     version: String,
 }
@@ -111,9 +113,16 @@ impl KnowledgeBase {
             entries,
             tips,
             synonyms,
+            context_words: Vec::new(),
             by_id,
             version,
         }
+    }
+
+    /// The same knowledge base with these context words (see [`KnowledgeBase::context_words`]).
+    pub fn with_context_words(mut self, words: Vec<String>) -> Self {
+        self.context_words = words;
+        self
     }
 
     /// A knowledge base built in memory (benchmarks, evaluation tools), without the file checks of
@@ -146,6 +155,12 @@ impl KnowledgeBase {
     /// The synonym groups.
     pub fn synonyms(&self) -> &[SynonymGroup] {
         &self.synonyms
+    }
+
+    /// Words from entry keywords that are also everyday workplace chat ("floor", "desk", "pallet"):
+    /// they place a question but do not, on their own, make a message about lifting.
+    pub fn context_words(&self) -> &[String] {
+        &self.context_words
     }
 
     /// A short content hash of the files, so people can tell which knowledge base answered them.

@@ -27,7 +27,7 @@ const UNKNOWN_WEIGHT: f32 = 3.0;
 const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
 /// A match on a general word ("tell", "exactly", "time") is weak evidence that a message is about
 /// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong; a context word
-/// (see `CONTEXT_WORDS`) sits between.
+/// (`knowledge/context-words.toml`) sits between.
 const GENERAL_WORD_FACTOR: f32 = 0.5;
 const CONTEXT_WORD_FACTOR: f32 = 0.8;
 /// A message with context words but no topic word ("how do I sit down in a chair properly", but also
@@ -37,124 +37,6 @@ const CONTEXT_ONLY_MIN_SCORE: f32 = 0.6;
 const NEVER_DOMAIN: &[&str] = &[
     "how", "what", "why", "when", "where", "which", "not", "cannot", "should", "need", "best",
     "good", "right", "wrong", "help", "make", "use", "way",
-];
-/// Keywords that are also everyday workplace chat ("floor", "desk", "weight", "pallet"): they place
-/// a question (at a desk, on the floor) but do not make a message about lifting on their own.
-const CONTEXT_WORDS: &[&str] = &[
-    "advice",
-    "already",
-    "always",
-    "bad",
-    "bar",
-    "beginner",
-    "bench",
-    "benefit",
-    "bot",
-    "bottom",
-    "bow",
-    "by",
-    "chair",
-    "chance",
-    "chest",
-    "common",
-    "contact",
-    "couch",
-    "day",
-    "definition",
-    "desk",
-    "difference",
-    "down",
-    "drill",
-    "drop",
-    "drops",
-    "exercise",
-    "fall",
-    "far",
-    "fear",
-    "feet",
-    "finish",
-    "floor",
-    "forget",
-    "form",
-    "forward",
-    "front",
-    "gym",
-    "head",
-    "height",
-    "high",
-    "instead",
-    "kg",
-    "light",
-    "list",
-    "little",
-    "lying",
-    "many",
-    "modification",
-    "modify",
-    "motion",
-    "movement",
-    "muscle",
-    "natural",
-    "next",
-    "normal",
-    "often",
-    "old",
-    "over",
-    "pallet",
-    "parallel",
-    "pattern",
-    "pause",
-    "point",
-    "position",
-    "prevent",
-    "program",
-    "prolonged",
-    "pull",
-    "push",
-    "range",
-    "ready",
-    "reminder",
-    "replace",
-    "risk",
-    "routine",
-    "row",
-    "sensation",
-    "sequence",
-    "set",
-    "shape",
-    "shelf",
-    "shoes",
-    "shorter",
-    "single",
-    "sit",
-    "small",
-    "snap",
-    "sofa",
-    "source",
-    "spot",
-    "stage",
-    "stand",
-    "statistic",
-    "step",
-    "stop",
-    "straight",
-    "stretch",
-    "take",
-    "tap",
-    "target",
-    "tempo",
-    "three",
-    "through",
-    "toe",
-    "touch",
-    "transfer",
-    "turn",
-    "up",
-    "vertical",
-    "wall",
-    "weight",
-    "work",
-    "workplace",
 ];
 /// Queries up to this many distinct terms use `QUESTION_SHARE` as is...
 const SHORT_QUERY_TERMS: f32 = 8.0;
@@ -187,6 +69,8 @@ pub struct Index {
     avg_len: f32,
     /// Per term: how strongly it says a message is about lifting.
     evidence: Vec<Evidence>,
+    /// Context words that are no keyword's term, so they change nothing (reported by `kb check`).
+    unused_context_words: Vec<String>,
 }
 
 /// How strongly a word says that a message is about bending and lifting.
@@ -194,7 +78,7 @@ pub struct Index {
 enum Evidence {
     /// Not in any entry's keywords ("tell", "exactly"), or listed in `NEVER_DOMAIN`.
     General,
-    /// A keyword that is also everyday chat (`CONTEXT_WORDS`).
+    /// A keyword that is also everyday chat (`KnowledgeBase::context_words`).
     Context,
     /// A keyword that names the topic ("hinge", "hamstring", "deadlift").
     Topic,
@@ -309,11 +193,20 @@ impl Index {
 
         let Builder { terms, bigrams } = b;
         let n_terms = terms.len();
-        let context_ids: FxHashSet<u32> = CONTEXT_WORDS
-            .iter()
-            .flat_map(|w| analyzer.terms(w))
-            .filter_map(|t| terms.get(&t.text).copied())
-            .collect();
+        let mut context_ids: FxHashSet<u32> = FxHashSet::default();
+        let mut unused_context_words = Vec::new();
+        for word in kb.context_words() {
+            let ids: Vec<u32> = analyzer
+                .terms(word)
+                .into_iter()
+                .filter_map(|t| terms.get(&t.text).copied())
+                .filter(|id| domain_ids.contains(id))
+                .collect();
+            if ids.is_empty() {
+                unused_context_words.push(word.clone());
+            }
+            context_ids.extend(ids);
+        }
         let mut evidence = vec![Evidence::General; n_terms];
         for (t, &id) in &terms {
             evidence[id as usize] =
@@ -390,7 +283,13 @@ impl Index {
             question_norm,
             entry_len,
             avg_len,
+            unused_context_words,
         }
+    }
+
+    /// Context words that no entry's keywords use: stale curation, harmless but worth removing.
+    pub fn unused_context_words(&self) -> &[String] {
+        &self.unused_context_words
     }
 
     pub fn is_empty(&self) -> bool {

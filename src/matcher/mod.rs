@@ -57,6 +57,11 @@ impl Matcher {
         Matcher { analyzer, index }
     }
 
+    /// Context words of the knowledge base that no entry's keywords use (they change nothing).
+    pub fn unused_context_words(&self) -> &[String] {
+        self.index.unused_context_words()
+    }
+
     /// Ranks entries for a question and decides.
     pub fn find(&self, text: &str, settings: &MatcherSettings) -> Match {
         self.find_normalized(&normalize(text), settings)
