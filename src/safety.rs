@@ -99,6 +99,31 @@ const INTO_THE_LEG: Group = &[
     "zap*",
 ];
 
+/// After a fall: pain, or landing on the back ("landed flat on my back", "went down on my tailbone").
+const FALL_HARM: Group = &[
+    "pain*",
+    "hurt*",
+    "ache*",
+    "aching",
+    "achy",
+    "sore*",
+    "agony",
+    "injur*",
+    "twinge*",
+    "burn*",
+    "throb*",
+    "stab*",
+    "killing",
+    "bruis*",
+    "on my back",
+    "onto my back",
+    "on my tailbone",
+    "on my coccyx",
+    "on my bum",
+    "on my backside",
+    "on my spine",
+];
+
 const BACK_OR_PAIN: Group = &[
     "back", "spine", "pain*", "hurt*", "ache*", "aching", "achy", "sore*",
 ];
@@ -162,6 +187,15 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "dragging my foot",
                 "cannot lift my foot",
                 "cannot feel my legs",
+                "floppy",
+                "toes catch*",
+                "toe catch*",
+                "foot catch*",
+                "went from under me",
+                "went out from under me",
+                "gone from under me",
+                "go from under me",
+                "goes from under me",
             ],
             LEG,
         ],
@@ -204,6 +238,13 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "had an accident",
                 "need the toilet",
                 "need to pee",
+                "need to wee",
+                "need a wee",
+                "needing a wee",
+                "needing to wee",
+                "cannot tell when i need",
+                "do not know when i need",
+                "cannot feel when i need",
                 "lost control",
                 "cannot control",
                 "no control",
@@ -238,8 +279,9 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "car wreck",
                 "whiplash",
                 "landed on",
+                "landed * on",
             ],
-            PAIN,
+            FALL_HARM,
         ],
     ),
     (
@@ -539,6 +581,22 @@ mod tests {
                 "picked up a box and my back went, collapsed on the floor",
                 RedFlag::SuddenSeverePain,
             ),
+            (
+                "my foot feels floppy and my toes catch on the carpet",
+                RedFlag::LegWeakness,
+            ),
+            (
+                "my right leg went from under me on the loading ramp",
+                RedFlag::LegWeakness,
+            ),
+            (
+                "back's sore and i can't tell when i need to wee",
+                RedFlag::BladderOrBowel,
+            ),
+            (
+                "slipped in the yard and landed flat on my back yesterday",
+                RedFlag::PainAfterFallOrAccident,
+            ),
         ] {
             assert_eq!(triage(text), Some(flag), "{text}");
         }
@@ -553,6 +611,8 @@ mod tests {
             "I stand on one leg to tie my boots and bending down hurts my lower back",
             "the cupboard door hinge in the kitchen has snapped",
             "this spreadsheet is mind-numbing",
+            "my lower back is a wee bit sore after deadlifts",
+            "i fell back asleep after the alarm",
         ] {
             assert_eq!(triage(text), None, "{text}");
         }

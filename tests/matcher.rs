@@ -90,6 +90,10 @@ fn chatter_gets_no_answer() {
         // Context words alone (shoes, gym) do not make a message about lifting.
         "what shoes are good for running",
         "best pre workout for the gym",
+        // Topic words in another sense: the lift (elevator), a lift (a ride), backing up files.
+        "the goods lift is stuck between floors again",
+        "can someone give me a lift to the station",
+        "we need to back up the database tonight",
     ] {
         let reply = assistant().reply(q);
         assert!(matches!(reply.kind, ReplyKind::Abstain), "{q}: {reply:?}");
@@ -118,6 +122,21 @@ fn the_context_word_list_comes_from_the_knowledge_base() {
         assert!(!matches!(bare.reply(q).kind, ReplyKind::Abstain), "{q}");
     }
     assert!(assistant().matcher().unused_context_words().is_empty());
+}
+
+#[test]
+fn a_topic_word_in_another_sense_does_not_hide_a_real_question() {
+    let reply = assistant().reply(
+        "the lift is broken so I had to carry the boxes up the stairs, how should I carry them",
+    );
+    assert!(
+        matches!(reply.kind, ReplyKind::Answer | ReplyKind::Suggest),
+        "{reply:?}"
+    );
+    assert_eq!(
+        first("how do I lift a heavy box").as_deref(),
+        Some("lifting-at-work")
+    );
 }
 
 #[test]
@@ -210,6 +229,29 @@ fn independently_written_questions_score_at_the_target() {
     }
 }
 
+/// Two harder sets written later, in chat register (workplace voices; gym, rehab and managers),
+/// with near-miss chatter on purpose. Tuned on, so the floors sit just below today's figures.
+#[test]
+fn chat_register_questions_stay_at_their_level() {
+    for (file, overall, top1, abstention) in [
+        ("fresh-workplace.jsonl", 0.85, 0.83, 0.80),
+        ("fresh-mixed.jsonl", 0.88, 0.88, 0.80),
+    ] {
+        let report = score(file);
+        assert_eq!(report.redflag_recall, 1.0, "{file}: {:#?}", report.misses);
+        assert!(
+            report.overall >= overall
+                && report.top1_accuracy >= top1
+                && report.abstention_accuracy >= abstention,
+            "{file}: overall {:.3}, top-1 {:.3}, abstention {:.3}: {:#?}",
+            report.overall,
+            report.top1_accuracy,
+            report.abstention_accuracy,
+            report.misses
+        );
+    }
+}
+
 #[test]
 fn off_topic_chatter_is_left_alone() {
     let report = score("offtopic.jsonl");
@@ -230,6 +272,8 @@ fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
         "proxy-tune.jsonl",
         "proxy-holdout.jsonl",
         "redflag-stress.jsonl",
+        "fresh-workplace.jsonl",
+        "fresh-mixed.jsonl",
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data")

@@ -125,6 +125,8 @@ struct ContextFile {
 struct RawGroup {
     canonical: String,
     words: Vec<String>,
+    #[serde(default)]
+    other_sense: bool,
 }
 
 /// Collects problems while reading one file.
@@ -646,7 +648,11 @@ fn check_synonyms(check: &mut FileCheck<'_>, groups: Vec<Spanned<RawGroup>>) -> 
                 }
             }
         }
-        out.push(SynonymGroup { canonical, words });
+        out.push(SynonymGroup {
+            canonical,
+            words,
+            other_sense: g.other_sense,
+        });
     }
     out
 }

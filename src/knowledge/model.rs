@@ -83,6 +83,10 @@ pub struct Tip {
 pub struct SynonymGroup {
     pub canonical: String,
     pub words: Vec<String>,
+    /// The phrases give a topic word another sense ("the lift is broken", "door hinge"): a message
+    /// using one is chat unless it also names two topic words.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub other_sense: bool,
 }
 
 /// The whole validated knowledge base. Immutable once loaded; share it behind an `Arc`.

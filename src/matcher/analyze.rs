@@ -202,6 +202,8 @@ pub struct Analyzer {
     english: Vec<&'static str>,
     /// Stemmed word sequences → canonical term; longest phrase first.
     phrases: FxHashMap<Vec<String>, String>,
+    /// Canonical terms of the groups that give a topic word another sense (`other_sense`).
+    other_sense: FxHashSet<String>,
     longest_phrase: usize,
     typo: TypoIndex,
 }
@@ -210,9 +212,13 @@ impl Analyzer {
     /// An analyser with the synonym groups but no vocabulary yet (used to index the knowledge base).
     pub fn new(groups: &[SynonymGroup]) -> Analyzer {
         let mut phrases = FxHashMap::default();
+        let mut other_sense = FxHashSet::default();
         let mut longest_phrase = 1;
         for g in groups {
             let canonical = stem_phrase(&g.canonical).join("_");
+            if g.other_sense {
+                other_sense.insert(canonical.clone());
+            }
             for w in std::iter::once(&g.canonical).chain(&g.words) {
                 let key = stem_phrase(w);
                 if key.is_empty() {
@@ -226,6 +232,7 @@ impl Analyzer {
             stop: STOP_WORDS.iter().copied().collect(),
             english: ENGLISH_WORDS.lines().collect(),
             phrases,
+            other_sense,
             longest_phrase,
             typo: TypoIndex::default(),
         }
@@ -234,6 +241,11 @@ impl Analyzer {
     /// Sets the vocabulary that typos are corrected towards (the knowledge base's own terms).
     pub fn set_vocabulary(&mut self, terms: impl IntoIterator<Item = (String, u32)>) {
         self.typo = TypoIndex::build(terms);
+    }
+
+    /// Whether a term says a topic word was used in another sense ("the lift is broken").
+    pub fn is_other_sense(&self, term: &str) -> bool {
+        self.other_sense.contains(term)
     }
 
     /// Every single-word synonym (stemmed), so typos of them can be corrected too.
@@ -422,6 +434,7 @@ mod tests {
         let a = Analyzer::new(&[SynonymGroup {
             canonical: "lift".into(),
             words: vec!["pick up".into(), "grab".into()],
+            other_sense: false,
         }]);
         let terms: Vec<String> = a
             .terms("how do I pick up boxes")

@@ -297,26 +297,45 @@ impl Index {
     }
 
     /// Weighs the analysed terms of a query.
-    pub fn query(&self, terms: Vec<Term>) -> Query {
+    ///
+    /// `other_sense`: the message uses a topic word in another sense ("the lift is broken"); it is
+    /// then about lifting only if it names two topic words, else it counts as context only.
+    pub fn query(&self, terms: Vec<Term>, other_sense: bool) -> Query {
         let ids: Vec<Option<u32>> = terms
             .iter()
             .map(|t| self.terms.get(&t.text).copied())
             .collect();
-        // A corrected typo is not enough on its own: "printer" is one letter from "pointer".
         // A corrected typo of a topic word counts as context: "dowl drill" is likely about the
         // dowel, but "printer" is one letter from "pointer".
-        let topic = terms
+        let evidence: Vec<(u32, Evidence)> = terms
             .iter()
             .zip(&ids)
             .filter_map(|(t, id)| {
-                let e = self.evidence[(*id)? as usize];
+                let id = (*id)?;
+                let e = self.evidence[id as usize];
                 Some(match t.origin {
-                    Origin::Typo(_) => e.min(Evidence::Context),
-                    _ => e,
+                    Origin::Typo(_) => (id, e.min(Evidence::Context)),
+                    _ => (id, e),
                 })
             })
+            .collect();
+        let mut topic = evidence
+            .iter()
+            .map(|&(_, e)| e)
             .max()
             .unwrap_or(Evidence::General);
+        if other_sense {
+            let mut topic_ids: Vec<u32> = evidence
+                .iter()
+                .filter(|&&(_, e)| e == Evidence::Topic)
+                .map(|&(id, _)| id)
+                .collect();
+            topic_ids.sort_unstable();
+            topic_ids.dedup();
+            if topic_ids.len() < 2 {
+                topic = topic.min(Evidence::Context);
+            }
+        }
         let mut weighted: Vec<Weighted> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (t, &id) in terms.iter().zip(&ids) {

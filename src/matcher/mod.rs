@@ -70,7 +70,8 @@ impl Matcher {
     /// [`Matcher::find`] for text already put through [`normalize`].
     pub fn find_normalized(&self, normalized: &str, settings: &MatcherSettings) -> Match {
         let terms = self.analyzer.terms_normalized(normalized);
-        let query = self.index.query(terms);
+        let other_sense = terms.iter().any(|t| self.analyzer.is_other_sense(&t.text));
+        let query = self.index.query(terms, other_sense);
         let mut ranked = self.index.score(&query);
         ranked.truncate(KEEP);
         let decision = decide(&ranked, settings);
