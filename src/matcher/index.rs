@@ -298,8 +298,8 @@ impl Index {
 
     /// Weighs the analysed terms of a query.
     ///
-    /// `other_sense`: the message uses a topic word in another sense ("the lift is broken"); it is
-    /// then about lifting only if it names two topic words, else it counts as context only.
+    /// `other_sense`: the message uses a topic word in another sense ("the lift is broken"); unless
+    /// it names two topic words, its evidence drops a level (topic to context, context to none).
     pub fn query(&self, terms: Vec<Term>, other_sense: bool) -> Query {
         let ids: Vec<Option<u32>> = terms
             .iter()
@@ -333,7 +333,10 @@ impl Index {
             topic_ids.sort_unstable();
             topic_ids.dedup();
             if topic_ids.len() < 2 {
-                topic = topic.min(Evidence::Context);
+                topic = match topic {
+                    Evidence::Topic => Evidence::Context,
+                    _ => Evidence::General,
+                };
             }
         }
         let mut weighted: Vec<Weighted> = Vec::new();
