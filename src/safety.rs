@@ -33,12 +33,39 @@ impl RedFlag {
     }
 }
 
-/// Word patterns: `*` at the end matches any ending, at the start any beginning; spaces make a phrase.
+/// Word patterns: `*` at the end matches any ending, at the start any beginning; spaces make a phrase;
+/// a lone `*` is any one word; `a ... b` is phrase `b` starting within `NEAR` words after phrase `a`.
 type Group = &'static [&'static str];
+
+/// How far apart the two halves of an `a ... b` pattern may be ("down the outside of my left leg").
+const NEAR: usize = 6;
 
 const PAIN: Group = &[
     "pain*", "hurt*", "ache*", "aching", "achy", "sore*", "agony", "injur*", "twinge*", "burn*",
-    "throb*", "stab*", "killing",
+    "throb*", "stab*", "killing", "shoot*", "shot",
+];
+/// What pain travelling down a leg feels like, besides pain words.
+const NERVE_PAIN: Group = &[
+    "pain*",
+    "hurt*",
+    "ache*",
+    "aching",
+    "sore*",
+    "agony",
+    "twinge*",
+    "burn*",
+    "throb*",
+    "stab*",
+    "shoot*",
+    "shot",
+    "electric*",
+    "shock*",
+    "zing*",
+    "zap*",
+    "wire",
+    "fire",
+    "lightning",
+    "current",
 ];
 const LEG: Group = &[
     "leg",
@@ -58,6 +85,32 @@ const LEG: Group = &[
 /// Pain travelling into the leg: "down my leg", "down the back of my left leg", "into my foot".
 /// A lone `*` stands for any one word.
 const INTO_THE_LEG: Group = &[
+    "down ... leg*",
+    "down ... thigh*",
+    "down ... calf",
+    "down ... calves",
+    "down ... knee*",
+    "down ... ankle*",
+    "down ... foot",
+    "down ... feet",
+    "down ... toe*",
+    "down ... shin*",
+    "down ... hamstring*",
+    "into ... leg*",
+    "into ... thigh*",
+    "into ... calf",
+    "into ... calves",
+    "into ... knee*",
+    "into ... ankle*",
+    "into ... foot",
+    "into ... feet",
+    "into ... toe*",
+    "going to ... leg*",
+    "goes to ... leg*",
+    "gone to ... leg*",
+    "ends in ... toe*",
+    "ends in ... foot",
+    "ends in ... leg*",
     "down * leg*",
     "down * * leg*",
     "down * back of * leg*",
@@ -91,6 +144,7 @@ const INTO_THE_LEG: Group = &[
     "into * bum",
     "through * leg*",
     "radiat*",
+    "zing*",
     "travel* down",
     "spread* down",
     "shoot* down",
@@ -122,6 +176,10 @@ const FALL_HARM: Group = &[
     "on my bum",
     "on my backside",
     "on my spine",
+    "stiff*",
+    "worse",
+    "complain*",
+    "not settle",
 ];
 
 const BACK_OR_PAIN: Group = &[
@@ -135,6 +193,11 @@ const RULES: &[(RedFlag, &[Group])] = &[
         &[&[
             "numb",
             "numbness",
+            "numbish",
+            "numbess",
+            "numness",
+            "numbnes",
+            "pins needles",
             "numbed",
             "tingl*",
             "pins and needles",
@@ -174,6 +237,18 @@ const RULES: &[(RedFlag, &[Group])] = &[
         &[
             &[
                 "fuzzy",
+                "buzz*",
+                "cold",
+                "not there",
+                "static",
+                "asleep",
+                "sleeping feeling",
+                "lose feeling",
+                "loss of feeling",
+                "lost the feeling",
+                "not much feeling",
+                "less feeling",
+                "reduced feeling",
                 "feel* dead",
                 "sort of dead",
                 "gone dead",
@@ -201,11 +276,23 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "privates",
                 "genitals",
                 "down below",
+                "ankle*",
+                "shin*",
             ],
         ],
     ),
-    (RedFlag::PainDownTheLeg, &[&["sciatica", "sciatic"]]),
-    (RedFlag::PainDownTheLeg, &[PAIN, INTO_THE_LEG]),
+    (
+        RedFlag::PainDownTheLeg,
+        &[&["sciat*", "siatic*", "sciatia", "psciatica"]],
+    ),
+    (RedFlag::PainDownTheLeg, &[NERVE_PAIN, INTO_THE_LEG]),
+    (
+        RedFlag::NumbnessOrTingling,
+        &[
+            &["wipe", "wiping", "wiped"],
+            &["feel*", "numb*", "sensation"],
+        ],
+    ),
     (
         RedFlag::LegWeakness,
         &[
@@ -218,6 +305,12 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "buckl*",
                 "collaps*",
                 "gave out",
+                "will not hold",
+                "would not hold",
+                "wont hold",
+                "not hold my weight",
+                "not take my weight",
+                "hold me up",
                 "give out",
                 "gives out",
                 "giving out",
@@ -247,6 +340,25 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "dead leg*",
                 "like jelly",
                 "jelly",
+                "catch* my toe*",
+                "not strong",
+                "no strength",
+                "gave up on me",
+                "gives up on me",
+                "giving up on me",
+                "cannot push off",
+                "cannot pull it up",
+                "will not lift",
+                "would not lift",
+                "will not do what",
+                "not do what i tell",
+                "want* to fold",
+                "kind of drops",
+                "sort of drops",
+                "foot drops",
+                "leg drops",
+                "flop*",
+                "scuff*",
                 "went from under me",
                 "went out from under me",
                 "gone from under me",
@@ -257,15 +369,45 @@ const RULES: &[(RedFlag, &[Group])] = &[
         ],
     ),
     (
+        RedFlag::LegWeakness,
+        &[
+            &[
+                "went from under me",
+                "gone from under me",
+                "gave way",
+                "gives way",
+                "giving way",
+                "give way",
+                "gave up on me",
+                "gives up on me",
+                "tripping over nothing",
+                "keep tripping",
+                "tripping a lot",
+                "trip* more",
+                "walking funny",
+                "shuffl*",
+                "scuff*",
+            ],
+            BACK_OR_PAIN,
+        ],
+    ),
+    (
         RedFlag::BladderOrBowel,
         &[&[
             "bladder",
+            "waterworks",
+            "number two",
+            "number 2",
+            "soiling",
+            "soiled myself",
             "bowel*",
             "incontinen*",
             "wet myself",
             "wetting myself",
             "wets myself",
             "wetting the bed",
+            "wet the bed",
+            "incontinence pad*",
             "pee myself",
             "peed myself",
             "wee myself",
@@ -299,6 +441,27 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "need to pee",
                 "need to wee",
                 "need a wee",
+                "hold it in",
+                "able to hold it",
+                "hold it fine",
+                "do not feel the need",
+                "not feel the need",
+                "comes out",
+                "keep needing to go",
+                "needing to go",
+                "leak*",
+                "pads",
+                "stream",
+                "cannot hold it",
+                "could not hold it",
+                "weak stream",
+                "hard to start",
+                "dribbl*",
+                "feel the need to go",
+                "feel the urge",
+                "no urge",
+                "if i have been",
+                "whether i have been",
                 "to wee",
                 "to pee",
                 "wee properly",
@@ -319,10 +482,51 @@ const RULES: &[(RedFlag, &[Group])] = &[
         ],
     ),
     (
+        RedFlag::BladderOrBowel,
+        &[
+            &[
+                "going to the toilet",
+                "go to the toilet",
+                "going to the loo",
+                "go to the loo",
+                "going to the bathroom",
+                "go to the bathroom",
+                "going for a wee",
+                "going for a pee",
+            ],
+            &[
+                "trouble",
+                "problem*",
+                "hard",
+                "difficult*",
+                "struggl*",
+                "cannot",
+                "unable",
+                "barely",
+                "strain*",
+            ],
+            BACK_OR_PAIN,
+        ],
+    ),
+    (
         RedFlag::PainAfterFallOrAccident,
         &[
             &[
                 "fell",
+                "tumble*",
+                "rolled my",
+                "rolled the",
+                "tackled",
+                "had a fall",
+                "went flying",
+                "went down hard",
+                "crushed",
+                "pinned",
+                "trapped",
+                "wiped out",
+                "stacked it",
+                "face planted",
+                "faceplant*",
                 "fall",
                 "falling",
                 "fallen",
@@ -355,6 +559,18 @@ const RULES: &[(RedFlag, &[Group])] = &[
         &[
             &[
                 "fever*",
+                "steroid*",
+                "prednisolone",
+                "blood thinner*",
+                "osteopor*",
+                "unwell",
+                "feel ill",
+                "feeling ill",
+                "never eases",
+                "does not ease",
+                "not easing",
+                "worse at night",
+                "worse when i lie",
                 "temperature",
                 "chills",
                 "night sweats",
@@ -419,6 +635,11 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "keeps me awake",
                 "cannot get comfy",
                 "cannot get comfortable",
+                "lying still",
+                "at rest",
+                "even when i rest",
+                "even resting",
+                "in the night",
                 "1am",
                 "2am",
                 "3am",
@@ -432,6 +653,21 @@ const RULES: &[(RedFlag, &[Group])] = &[
         RedFlag::SuddenSeverePain,
         &[&[
             "severe*",
+            "10 out of 10",
+            "10 10",
+            "screamed",
+            "screaming in pain",
+            "screaming pain",
+            "made me scream",
+            "stuck bent",
+            "dropped to the floor",
+            "dropped to the ground",
+            "fell to the floor",
+            "will not get up",
+            "stuck on the floor",
+            "stuck on the ground",
+            "crumpled",
+            "frozen in place",
             "excruciating",
             "unbearable",
             "agony",
@@ -463,6 +699,13 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "popped",
                 "snapped",
                 "something tore",
+                "something went",
+                "felt something go",
+                "something gave",
+                "something break*",
+                "something broke",
+                "with a pop",
+                "a snap",
                 "tore",
                 "ripped",
             ],
@@ -497,6 +740,52 @@ const RULES: &[(RedFlag, &[Group])] = &[
         RedFlag::SuddenSeverePain,
         &[&["sudden*", "all of a sudden"], PAIN],
     ),
+    (
+        RedFlag::SuddenSeverePain,
+        &[
+            &[
+                "back gave out",
+                "back gave way",
+                "back went",
+                "back just went",
+                "back has gone",
+                "back gone",
+                "back locked",
+                "back seized",
+            ],
+            &[
+                "floor",
+                "ground",
+                "stuck",
+                "frozen",
+                "cannot move",
+                "could not move",
+                "cannot get up",
+                "could not get up",
+                "crumpl*",
+                "collaps*",
+                "yell*",
+                "scream*",
+                "pop*",
+                "snap*",
+                "cannot walk",
+                "could not walk",
+                "completely",
+            ],
+        ],
+    ),
+    (
+        RedFlag::SuddenSeverePain,
+        &[
+            &[
+                "cannot straighten*",
+                "could not straighten*",
+                "unable to straighten*",
+                "seized up",
+            ],
+            BACK_OR_PAIN,
+        ],
+    ),
 ];
 
 /// Words that cancel a symptom word right after them ("no numbness", "without tingling").
@@ -519,17 +808,26 @@ pub fn triage_normalized(normalized: &str) -> Option<RedFlag> {
 }
 
 fn group_matches(group: Group, words: &[&str]) -> bool {
-    group.iter().any(|pattern| {
-        let len = pattern.split(' ').count();
-        (0..words.len()).any(|i| {
-            len <= words.len() - i
-                && pattern
-                    .split(' ')
-                    .zip(&words[i..])
-                    .all(|(p, w)| word_matches(p, w))
-                && !negated(words, i)
+    group
+        .iter()
+        .any(|pattern| match pattern.split_once(" ... ") {
+            Some((first, then)) => (0..words.len()).any(|i| {
+                phrase_at(first, words, i)
+                    && !negated(words, i)
+                    && (i + 1..words.len().min(i + 1 + NEAR)).any(|j| phrase_at(then, words, j))
+            }),
+            None => (0..words.len()).any(|i| phrase_at(pattern, words, i) && !negated(words, i)),
         })
-    })
+}
+
+/// Whether the phrase pattern matches the words starting at `i`.
+fn phrase_at(pattern: &str, words: &[&str], i: usize) -> bool {
+    let len = pattern.split(' ').count();
+    len <= words.len().saturating_sub(i)
+        && pattern
+            .split(' ')
+            .zip(&words[i..])
+            .all(|(p, w)| word_matches(p, w))
 }
 
 /// `*` at the end matches any ending ("numb*"), at the start any beginning ("*kg" for "8kg").
@@ -680,6 +978,27 @@ mod tests {
                 RedFlag::NumbnessOrTingling,
             ),
             (
+                "the pain runs down the outside of my left leg since the lift",
+                RedFlag::PainDownTheLeg,
+            ),
+            (
+                "like a hot wire from my hip into my knee",
+                RedFlag::PainDownTheLeg,
+            ),
+            (
+                // The absence is the symptom: "don't" must not cancel it.
+                "i don't feel the need to go any more and my back is sore",
+                RedFlag::BladderOrBowel,
+            ),
+            (
+                "my back went and now i'm stuck on the floor",
+                RedFlag::SuddenSeverePain,
+            ),
+            (
+                "my dad keeps tripping over nothing since his back got bad",
+                RedFlag::LegWeakness,
+            ),
+            (
                 "i can't really feel anything when i wipe since i hurt my back",
                 RedFlag::NumbnessOrTingling,
             ),
@@ -701,6 +1020,10 @@ mod tests {
             "i fell back asleep after the alarm",
             "lifting heavy boxes with my legs not my back",
             "what saddle height suits a road bike",
+            "how do i hold it while i bend, my back aches",
+            "my toddler goes all floppy when i lift him, my back hates it",
+            "i dropped my phone down the back of the sofa",
+            "the coin rolled under the table and my back twinges when i reach",
         ] {
             assert_eq!(triage(text), None, "{text}");
         }
