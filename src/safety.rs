@@ -5,6 +5,8 @@
 //! case and punctuation do not matter.
 
 use crate::matcher::normalize;
+use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
 
 /// The warning sign a message describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,9 @@ const NERVE_PAIN: Group = &[
     "fire",
     "lightning",
     "current",
+    "toothache",
+    "cramp*",
+    "killing",
 ];
 const LEG: Group = &[
     "leg",
@@ -85,6 +90,14 @@ const LEG: Group = &[
 /// Pain travelling into the leg: "down my leg", "down the back of my left leg", "into my foot".
 /// A lone `*` stands for any one word.
 const INTO_THE_LEG: Group = &[
+    "spread*|travel*|radiat*|runs|running|rides|moved|moving|gone|past|downwards|through ... leg*|thigh*|calf|calves|knee*|ankle*|foot|feet|toe*|shin*|hamstring*|heel*",
+    "down|into ... heel*",
+    "back downwards",
+    "toothache|cramp* ... leg*|thigh*|calf|calves|shin*|foot|feet|ankle*|heel*",
+    "into|way ... ankle*|heel*|shin*|calf|calves",
+    "down|right to ... ankle*|heel*|shin*|calf|calves",
+    "now in ... leg*|thigh*|calf|calves|knee*|ankle*|foot|feet|toe*|shin*|hamstring*|heel*",
+    "glute*|bum|buttock*|hip|hips to ... knee*|ankle*|foot|feet|toe*|calf|heel*",
     "down ... leg*",
     "down ... thigh*",
     "down ... calf",
@@ -180,6 +193,11 @@ const FALL_HARM: Group = &[
     "worse",
     "complain*",
     "not settle",
+    "in the back",
+    "in my back",
+    "in the lower back",
+    "in my lower back",
+    "and back",
 ];
 
 const BACK_OR_PAIN: Group = &[
@@ -238,6 +256,14 @@ const RULES: &[(RedFlag, &[Group])] = &[
             &[
                 "fuzzy",
                 "buzz*",
+                "cotton wool",
+                "prickl*",
+                "ants",
+                "crawl*",
+                "someone else*",
+                "not feel right",
+                "feel* wrong",
+                "dull",
                 "cold",
                 "not there",
                 "static",
@@ -278,6 +304,8 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "down below",
                 "ankle*",
                 "shin*",
+                "heel*",
+                "saddle",
             ],
         ],
     ),
@@ -380,6 +408,12 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "give way",
                 "gave up on me",
                 "gives up on me",
+                "walking * wobbly",
+                "walking wobbly",
+                "unsteady",
+                "staggering",
+                "legs will not",
+                "legs would not",
                 "tripping over nothing",
                 "keep tripping",
                 "tripping a lot",
@@ -442,6 +476,15 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "need to wee",
                 "need a wee",
                 "hold it in",
+                "hold ... wee|pee|water|bladder|bowels",
+                "did not feel it coming",
+                "did not even feel it",
+                "little accident",
+                "not pee|peed|wee|weed",
+                "not been to the toilet|loo|bathroom",
+                "not had a wee|pee",
+                "cannot tell if i need",
+                "cannot tell if",
                 "able to hold it",
                 "hold it fine",
                 "do not feel the need",
@@ -514,6 +557,16 @@ const RULES: &[(RedFlag, &[Group])] = &[
             &[
                 "fell",
                 "tumble*",
+                "clipped",
+                "rammed",
+                "kicked",
+                "arse over",
+                "fell on me",
+                "landed on me",
+                "on top of me",
+                "onto my back|shoulders|neck|spine",
+                "came off * * shelf",
+                "hit in the|my back",
                 "rolled my",
                 "rolled the",
                 "tackled",
@@ -561,6 +614,16 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "fever*",
                 "steroid*",
                 "prednisolone",
+                "iv user",
+                "inject*",
+                "drug user",
+                "infection",
+                "feel rough",
+                "feel like crap",
+                "feel like death",
+                "feel awful",
+                "feel terrible",
+                "really ill",
                 "blood thinner*",
                 "osteopor*",
                 "unwell",
@@ -704,6 +767,11 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "something gave",
                 "something break*",
                 "something broke",
+                "something tear*",
+                "felt * tear",
+                "felt a crack",
+                "heard a crack",
+                "a crack in my",
                 "with a pop",
                 "a snap",
                 "tore",
@@ -782,6 +850,8 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "could not straighten*",
                 "unable to straighten*",
                 "seized up",
+                "cannot get out of the chair|bed|car",
+                "could not get out of the chair|bed|car",
             ],
             BACK_OR_PAIN,
         ],
@@ -801,50 +871,180 @@ pub fn triage(text: &str) -> Option<RedFlag> {
 /// [`triage`] for text already put through [`normalize`], so a reply normalizes each message once.
 pub fn triage_normalized(normalized: &str) -> Option<RedFlag> {
     let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
-    RULES
-        .iter()
-        .find(|(_, groups)| groups.iter().all(|g| group_matches(g, &words)))
-        .map(|(flag, _)| *flag)
+    compiled().triage(&words)
 }
 
-fn group_matches(group: Group, words: &[&str]) -> bool {
-    group
-        .iter()
-        .any(|pattern| match pattern.split_once(" ... ") {
-            Some((first, then)) => (0..words.len()).any(|i| {
-                phrase_at(first, words, i)
-                    && !negated(words, i)
-                    && (i + 1..words.len().min(i + 1 + NEAR)).any(|j| phrase_at(then, words, j))
-            }),
-            None => (0..words.len()).any(|i| phrase_at(pattern, words, i) && !negated(words, i)),
-        })
+/// The rules, compiled once: every pattern indexed by its first word (or that word's prefix), so a
+/// message is read once instead of once per pattern.
+fn compiled() -> &'static Compiled {
+    static COMPILED: OnceLock<Compiled> = OnceLock::new();
+    COMPILED.get_or_init(Compiled::new)
 }
 
-/// Whether the phrase pattern matches the words starting at `i`.
-fn phrase_at(pattern: &str, words: &[&str], i: usize) -> bool {
-    let len = pattern.split(' ').count();
-    len <= words.len().saturating_sub(i)
-        && pattern
-            .split(' ')
-            .zip(&words[i..])
-            .all(|(p, w)| word_matches(p, w))
+/// One word of a pattern.
+#[derive(Debug, Clone)]
+enum Tok {
+    Exact(String),
+    /// `numb*`; a lone `*` is the empty prefix.
+    Prefix(String),
+    /// `*kg`.
+    Suffix(String),
 }
 
-/// `*` at the end matches any ending ("numb*"), at the start any beginning ("*kg" for "8kg").
-fn word_matches(pattern: &str, word: &str) -> bool {
-    if let Some(prefix) = pattern.strip_suffix('*') {
-        word.starts_with(prefix)
-    } else if let Some(suffix) = pattern.strip_prefix('*') {
-        word.ends_with(suffix)
-    } else {
-        pattern == word
+impl Tok {
+    fn parse(word: &str) -> Tok {
+        if let Some(prefix) = word.strip_suffix('*') {
+            Tok::Prefix(prefix.to_string())
+        } else if let Some(suffix) = word.strip_prefix('*') {
+            Tok::Suffix(suffix.to_string())
+        } else {
+            Tok::Exact(word.to_string())
+        }
     }
+
+    fn matches(&self, word: &str) -> bool {
+        match self {
+            Tok::Exact(w) => w == word,
+            Tok::Prefix(p) => word.starts_with(p.as_str()),
+            Tok::Suffix(s) => word.ends_with(s.as_str()),
+        }
+    }
+}
+
+/// A pattern with `a|b` alternatives written out: "down|into ... leg*|calf" is four patterns.
+fn alternatives(pattern: &str) -> Vec<String> {
+    pattern.split(' ').fold(vec![String::new()], |acc, word| {
+        acc.iter()
+            .flat_map(|prefix| {
+                word.split('|').map(move |alt| {
+                    if prefix.is_empty() {
+                        alt.to_string()
+                    } else {
+                        format!("{prefix} {alt}")
+                    }
+                })
+            })
+            .collect()
+    })
+}
+
+/// A pattern of one rule's group (its "slot"): a phrase, and for `a ... b` the phrase `b` nearby.
+struct Pattern {
+    slot: usize,
+    phrase: Vec<Tok>,
+    near: Option<Vec<Tok>>,
+}
+
+struct Compiled {
+    patterns: Vec<Pattern>,
+    /// Patterns by exact first word.
+    by_word: FxHashMap<String, Vec<usize>>,
+    /// Patterns by the prefix their first word must have.
+    by_prefix: FxHashMap<String, Vec<usize>>,
+    /// Patterns whose first word is a suffix or any word: tried at every position.
+    always: Vec<usize>,
+    /// Per rule: its flag and its slots (all must match).
+    rules: Vec<(RedFlag, Vec<usize>)>,
+    slots: usize,
+}
+
+impl Compiled {
+    fn new() -> Compiled {
+        let mut c = Compiled {
+            patterns: Vec::new(),
+            by_word: FxHashMap::default(),
+            by_prefix: FxHashMap::default(),
+            always: Vec::new(),
+            rules: Vec::new(),
+            slots: 0,
+        };
+        for (flag, groups) in RULES {
+            let mut slots = Vec::new();
+            for group in groups.iter() {
+                let slot = c.slots;
+                c.slots += 1;
+                slots.push(slot);
+                for pattern in group.iter().flat_map(|p| alternatives(p)) {
+                    let (first, near) = match pattern.split_once(" ... ") {
+                        Some((first, near)) => (first, Some(near)),
+                        None => (pattern.as_str(), None),
+                    };
+                    let phrase: Vec<Tok> = first.split(' ').map(Tok::parse).collect();
+                    let id = c.patterns.len();
+                    match &phrase[0] {
+                        Tok::Exact(w) => c.by_word.entry(w.clone()).or_default().push(id),
+                        Tok::Prefix(p) if !p.is_empty() => {
+                            c.by_prefix.entry(p.clone()).or_default().push(id)
+                        }
+                        _ => c.always.push(id),
+                    }
+                    c.patterns.push(Pattern {
+                        slot,
+                        phrase,
+                        near: near.map(|n| n.split(' ').map(Tok::parse).collect()),
+                    });
+                }
+            }
+            c.rules.push((*flag, slots));
+        }
+        c
+    }
+
+    fn triage(&self, words: &[&str]) -> Option<RedFlag> {
+        let mut matched = vec![false; self.slots];
+        for (i, word) in words.iter().enumerate() {
+            let by_prefix = word
+                .char_indices()
+                .skip(1)
+                .map(|(end, _)| &word[..end])
+                .chain(std::iter::once(*word))
+                .filter_map(|prefix| self.by_prefix.get(prefix));
+            let candidates = self
+                .by_word
+                .get(*word)
+                .into_iter()
+                .chain(by_prefix)
+                .flatten()
+                .chain(&self.always);
+            for &id in candidates {
+                let p = &self.patterns[id];
+                if matched[p.slot] || !phrase_at(&p.phrase, words, i) || negated(words, i) {
+                    continue;
+                }
+                let near_ok = match &p.near {
+                    None => true,
+                    Some(near) => {
+                        (i + 1..words.len().min(i + 1 + NEAR)).any(|j| phrase_at(near, words, j))
+                    }
+                };
+                if near_ok {
+                    matched[p.slot] = true;
+                }
+            }
+        }
+        self.rules
+            .iter()
+            .find(|(_, slots)| slots.iter().all(|&s| matched[s]))
+            .map(|(flag, _)| *flag)
+    }
+}
+
+/// Whether the phrase matches the words starting at `i`.
+fn phrase_at(phrase: &[Tok], words: &[&str], i: usize) -> bool {
+    phrase.len() <= words.len().saturating_sub(i)
+        && phrase.iter().zip(&words[i..]).all(|(t, w)| t.matches(w))
 }
 
 /// A symptom word is negated when a negation stands right before it, possibly across a list of
 /// symptoms ("no numbness or tingling"). Anything else in between ends the search: "not sure if
 /// it's numbness" is still a flag, because recall matters more than precision here.
+///
+/// The back itself is context, never a symptom, so nothing negates it: in "not sure if I need the
+/// toilet or not, back gone after lifting" the "not" belongs to the previous clause.
 fn negated(words: &[&str], i: usize) -> bool {
+    if matches!(words.get(i), Some(&("back" | "spine"))) {
+        return false;
+    }
     for w in words[..i].iter().rev().take(4) {
         if NEGATIONS.contains(w) {
             return true;
@@ -864,6 +1064,60 @@ fn negated(words: &[&str], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The rules read literally, pattern by pattern: the specification the compiled index must meet.
+    fn naive(words: &[&str]) -> Option<RedFlag> {
+        let phrase = |p: &str| p.split(' ').map(Tok::parse).collect::<Vec<_>>();
+        let group_matches = |group: Group| {
+            let patterns: Vec<String> = group.iter().flat_map(|p| alternatives(p)).collect();
+            patterns
+                .iter()
+                .any(|pattern| match pattern.split_once(" ... ") {
+                    Some((first, then)) => (0..words.len()).any(|i| {
+                        phrase_at(&phrase(first), words, i)
+                            && !negated(words, i)
+                            && (i + 1..words.len().min(i + 1 + NEAR))
+                                .any(|j| phrase_at(&phrase(then), words, j))
+                    }),
+                    None => (0..words.len())
+                        .any(|i| phrase_at(&phrase(pattern), words, i) && !negated(words, i)),
+                })
+        };
+        RULES
+            .iter()
+            .find(|(_, groups)| groups.iter().all(|g| group_matches(g)))
+            .map(|(flag, _)| *flag)
+    }
+
+    /// Words the rules use, plus filler, to build messages that exercise them.
+    fn vocabulary() -> Vec<&'static str> {
+        let mut words: Vec<&'static str> = RULES
+            .iter()
+            .flat_map(|(_, groups)| groups.iter().flat_map(|g| g.iter()))
+            .flat_map(|p| p.split([' ', '|']))
+            .filter(|w| *w != "...")
+            .map(|w| w.trim_matches('*'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.extend([
+            "no", "not", "my", "the", "and", "since", "back", "hinge", "lunch", "10kg",
+        ]);
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
+
+    proptest! {
+        #[test]
+        fn the_compiled_rules_agree_with_the_rules_read_literally(
+            picks in proptest::collection::vec(any::<prop::sample::Index>(), 0..30)
+        ) {
+            let vocab = vocabulary();
+            let words: Vec<&str> = picks.iter().map(|i| *i.get(&vocab)).collect();
+            prop_assert_eq!(compiled().triage(&words), naive(&words), "{:?}", words);
+        }
+    }
 
     #[test]
     fn warning_symptoms_are_flagged() {
@@ -1032,6 +1286,27 @@ mod tests {
     #[test]
     fn a_negated_symptom_is_not_a_flag() {
         assert_eq!(triage("back is stiff but no numbness or tingling"), None);
+    }
+
+    #[test]
+    fn a_negation_never_cancels_the_back_itself() {
+        assert_eq!(
+            triage("cant tell if i need the toilet or not, back gone after lifting"),
+            Some(RedFlag::BladderOrBowel)
+        );
+    }
+
+    #[test]
+    fn alternatives_are_written_out() {
+        assert_eq!(
+            alternatives("down|into ... leg*|calf"),
+            vec![
+                "down ... leg*",
+                "down ... calf",
+                "into ... leg*",
+                "into ... calf"
+            ]
+        );
     }
 
     #[test]

@@ -297,6 +297,7 @@ fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
         "proxy-holdout.jsonl",
         "redflag-stress.jsonl",
         "redflag-stress-2.jsonl",
+        "redflag-stress-3.jsonl",
         "fresh-workplace.jsonl",
         "fresh-mixed.jsonl",
         "fresh-chat.jsonl",
