@@ -944,6 +944,10 @@ async fn the_bot_registers_its_commands_and_asks_for_the_intents_it_needs() {
             .map(|o| o["name"].as_str().unwrap())
             .collect();
         assert_eq!(subs, ["about", "channels"]);
+        // /tips is for channel managers only: hidden from everyone else (Manage Channels = 1 << 4).
+        let tips = &registered.body[4];
+        assert_eq!(tips["default_member_permissions"], "16", "{tips}");
+        assert!(hingebot["default_member_permissions"].is_null());
         let identify = fake
             .expect_request("IDENTIFY", |r| r.is("WS", "IDENTIFY"), TIMEOUT)
             .await;

@@ -250,8 +250,8 @@ fn independently_written_questions_score_at_the_target() {
     }
 }
 
-/// Four harder sets written later, in chat register (workplace voices; gym, rehab and managers;
-/// quick Discord chat; readers of the seed articles), with near-miss chatter on purpose. Their misses
+/// Five harder sets written later, in chat register (workplace voices; gym, rehab and managers;
+/// quick Discord chat; readers of the seed articles; trades), with near-miss chatter on purpose. Their misses
 /// were studied, so the floors sit just below today's figures.
 #[test]
 fn chat_register_questions_stay_at_their_level() {
@@ -260,6 +260,7 @@ fn chat_register_questions_stay_at_their_level() {
         ("fresh-mixed.jsonl", 0.88, 0.88, 0.80),
         ("fresh-chat.jsonl", 0.90, 0.89, 0.90),
         ("fresh-readers.jsonl", 0.88, 0.86, 0.90),
+        ("fresh-trades.jsonl", 0.88, 0.86, 0.90),
     ] {
         let report = score(file);
         assert_eq!(report.redflag_recall, 1.0, "{file}: {:#?}", report.misses);
@@ -298,6 +299,7 @@ fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
         "redflag-stress.jsonl",
         "redflag-stress-2.jsonl",
         "redflag-stress-3.jsonl",
+        "redflag-stress-4.jsonl",
         "fresh-workplace.jsonl",
         "fresh-mixed.jsonl",
         "fresh-chat.jsonl",

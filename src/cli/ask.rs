@@ -83,11 +83,18 @@ pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> an
     let tokens: Vec<String> = found
         .terms
         .iter()
-        .map(|t| match &t.origin {
-            Origin::Word => t.text.clone(),
-            Origin::Synonym(from) => format!("{} (synonym of \"{from}\")", t.text),
-            Origin::Typo(from) => format!("{} (typo \"{from}\")", t.text),
-            Origin::Unknown => format!("{} (unknown)", t.text),
+        .map(|t| {
+            let kind = assistant
+                .matcher()
+                .evidence_of(&t.text)
+                .map(|e| format!(" [{e}]"))
+                .unwrap_or_default();
+            match &t.origin {
+                Origin::Word => format!("{}{kind}", t.text),
+                Origin::Synonym(from) => format!("{}{kind} (synonym of \"{from}\")", t.text),
+                Origin::Typo(from) => format!("{}{kind} (typo \"{from}\")", t.text),
+                Origin::Unknown => format!("{} (unknown)", t.text),
+            }
         })
         .collect();
     writeln!(out, "tokens: {}", tokens.join(", "))?;

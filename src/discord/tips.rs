@@ -219,11 +219,15 @@ pub fn status_text(
 }
 
 /// Daily hip-hinge tips in a channel (needs Manage Channels)
+///
+/// `default_member_permissions` hides the command from members who cannot use it (server admins can
+/// change that in Integrations); `required_permissions` is still checked on every use.
 #[poise::command(
     slash_command,
     subcommands("tips_subscribe", "tips_unsubscribe", "tips_status"),
     subcommand_required,
     guild_only,
+    default_member_permissions = "MANAGE_CHANNELS",
     required_permissions = "MANAGE_CHANNELS"
 )]
 pub async fn tips(_ctx: Context<'_>) -> Result<(), Error> {

@@ -93,6 +93,15 @@ impl Evidence {
             Evidence::Topic => 1.0,
         }
     }
+
+    /// A word for `--explain`.
+    fn label(self) -> &'static str {
+        match self {
+            Evidence::General => "general",
+            Evidence::Context => "context",
+            Evidence::Topic => "topic",
+        }
+    }
 }
 
 /// A query after analysis, ready to score.
@@ -290,6 +299,13 @@ impl Index {
     /// Context words that no entry's keywords use: stale curation, harmless but worth removing.
     pub fn unused_context_words(&self) -> &[String] {
         &self.unused_context_words
+    }
+
+    /// How strongly a term says a message is about lifting ("topic", "context", "general"), for
+    /// `--explain`; `None` for a word the knowledge base never uses.
+    pub fn evidence_of(&self, term: &str) -> Option<&'static str> {
+        let id = *self.terms.get(term)?;
+        Some(self.evidence[id as usize].label())
     }
 
     pub fn is_empty(&self) -> bool {

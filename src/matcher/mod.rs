@@ -57,6 +57,11 @@ impl Matcher {
         Matcher { analyzer, index }
     }
 
+    /// How strongly a term says a message is about lifting, for `--explain`.
+    pub fn evidence_of(&self, term: &str) -> Option<&'static str> {
+        self.index.evidence_of(term)
+    }
+
     /// Context words of the knowledge base that no entry's keywords use (they change nothing).
     pub fn unused_context_words(&self) -> &[String] {
         self.index.unused_context_words()

@@ -1,0 +1,147 @@
+//! The offline assistant as people run it: `ask`, `chat` and `eval` from the command line, with the
+//! bundled knowledge base and no token.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn hingebot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hingebot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("run hingebot")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn ask_answers_with_steps_follow_ups_and_the_disclaimer_footer() {
+    let out = hingebot(&["ask", "how do i hip hindge properly"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("1. "), "numbered steps: {text}");
+    assert!(text.contains("Related:"), "follow-ups: {text}");
+    assert!(
+        text.trim_end().ends_with("Education, not medical advice."),
+        "{text}"
+    );
+}
+
+#[test]
+fn ask_json_has_the_documented_fields() {
+    let out = hingebot(&["ask", "my knees shoot forward when i hinge", "--json"]);
+    assert!(out.status.success());
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    for field in ["kind", "id", "score", "answer", "suggestions", "followups"] {
+        assert!(reply.get(field).is_some(), "{field} missing: {reply}");
+    }
+    assert_eq!(reply["kind"], "answer", "{reply}");
+    assert_eq!(reply["id"], "squatting-the-hinge", "{reply}");
+    let score = reply["score"].as_f64().expect("score");
+    assert!((0.0..=1.0).contains(&score));
+    assert!(!reply["followups"].as_array().expect("followups").is_empty());
+}
+
+#[test]
+fn unsure_questions_get_did_you_mean_choices_with_summaries() {
+    // Calves are not where a hinge should be felt: between "where to feel it" and its neighbours.
+    let out = hingebot(&[
+        "ask",
+        "I feel hinges in my calves mostly, is that right?",
+        "--json",
+    ]);
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(reply["kind"], "suggest", "{reply}");
+    let suggestions = reply["suggestions"].as_array().expect("suggestions");
+    assert!((1..=3).contains(&suggestions.len()), "{reply}");
+    assert_eq!(suggestions[0]["id"], "where-to-feel-it", "{reply}");
+    assert!(suggestions
+        .iter()
+        .all(|s| s["summary"].as_str().is_some_and(|t| !t.is_empty())));
+}
+
+#[test]
+fn explain_shows_tokens_with_their_evidence_and_the_top_scores() {
+    let out = hingebot(&["ask", "why cant i hindge", "--explain"]);
+    let text = stdout(&out);
+    assert!(text.contains("normalized: why cannot i hindge"), "{text}");
+    assert!(
+        text.contains("hing [topic] (typo \"hindge\")")
+            || text.contains("hing [topic] (synonym of \"hindge\")"),
+        "{text}"
+    );
+    assert!(text.contains("top scores:"), "{text}");
+    assert!(text.contains("thresholds: answer"), "{text}");
+}
+
+#[test]
+fn off_topic_empty_and_warning_sign_messages_each_get_their_own_reply() {
+    let lunch = stdout(&hingebot(&["ask", "what's for lunch today"]));
+    assert!(lunch.contains("I help with lifting and bending"), "{lunch}");
+    let empty = stdout(&hingebot(&["ask", "   "]));
+    assert!(empty.starts_with("Ask me anything"), "{empty}");
+    let numb = stdout(&hingebot(&[
+        "ask",
+        "my foot's gone numb since i lifted that crate",
+    ]));
+    assert!(numb.contains("clinician"), "{numb}");
+}
+
+#[test]
+fn chat_reads_lines_from_a_pipe_one_reply_each_until_quit() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hingebot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("chat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn chat");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"how do i hinge\nwhats for lunch\nquit\nhow do i hinge\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("chat output");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches("## How to do a hip hinge").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("Sorry, I don't have an answer").count(),
+        1,
+        "{text}"
+    );
+}
+
+#[test]
+fn eval_scores_a_question_set_in_one_process() {
+    let out = hingebot(&["eval", "tests/data/dev.jsonl", "--json"]);
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["total"], 76);
+    assert!(report["overall"].as_f64().expect("overall") >= 0.95);
+    let text = stdout(&hingebot(&["eval", "tests/data/dev.jsonl"]));
+    assert!(text.contains("positives top-1:"), "{text}");
+    assert!(text.contains("misses:"), "{text}");
+}
+
+#[test]
+fn eval_names_the_line_of_a_malformed_question_set() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &path,
+        "{\"q\": \"x\", \"ids\": [\"none\"], \"kind\": \"negative\"}\nnot json\n",
+    )
+    .expect("write");
+    let out = hingebot(&["eval", path.to_str().expect("utf-8 path")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2"), "{err}");
+}
