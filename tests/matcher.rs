@@ -37,6 +37,12 @@ fn plain_questions_find_their_entry() {
             "how do I pick up my toddler without hurting my back",
             "lifting-children",
         ),
+        // Two everyday words that together are a keyword phrase name the topic.
+        ("the wall drill keeps going wrong for me", "wall-drill"),
+        (
+            "i can never touch my toes, does it matter",
+            "tight-hamstrings",
+        ),
     ] {
         assert_eq!(first(q).as_deref(), Some(id), "{q}");
     }
@@ -94,6 +100,7 @@ fn chatter_gets_no_answer() {
         "the goods lift is stuck between floors again",
         "can someone give me a lift to the station",
         "we need to back up the database tonight",
+        "stand-up meeting moved to 9:30 tomorrow",
     ] {
         let reply = assistant().reply(q);
         assert!(matches!(reply.kind, ReplyKind::Abstain), "{q}: {reply:?}");

@@ -71,6 +71,9 @@ pub struct Index {
     evidence: Vec<Evidence>,
     /// Context words that are no keyword's term, so they change nothing (reported by `kb check`).
     unused_context_words: Vec<String>,
+    /// Adjacent term pairs of entry keywords ("wall drill", "touch toes"): two context words typed
+    /// as such a pair name the topic together.
+    keyword_pairs: FxHashSet<(u32, u32)>,
 }
 
 /// How strongly a word says that a message is about bending and lifting.
@@ -176,6 +179,7 @@ impl Index {
         let mut question_entry = Vec::new();
         let mut entry_len = Vec::new();
         let mut domain_ids: FxHashSet<u32> = FxHashSet::default();
+        let mut keyword_pairs: FxHashSet<(u32, u32)> = FxHashSet::default();
 
         for (e_idx, entry) in kb.entries().iter().enumerate() {
             let e = e_idx as u32;
@@ -186,6 +190,7 @@ impl Index {
             for k in &entry.keywords {
                 let ids = b.add(analyzer, e, k, KEYWORD_WEIGHT, &mut tf);
                 len += ids.len() as f32 * KEYWORD_WEIGHT;
+                keyword_pairs.extend(ids.windows(2).map(|w| (w[0], w[1])));
                 domain_ids.extend(ids);
             }
             for q in &entry.questions {
@@ -293,6 +298,7 @@ impl Index {
             entry_len,
             avg_len,
             unused_context_words,
+            keyword_pairs,
         }
     }
 
@@ -340,6 +346,19 @@ impl Index {
             .map(|&(_, e)| e)
             .max()
             .unwrap_or(Evidence::General);
+        // Two context words typed as a keyword phrase ("wall drill", "touch my toes") name the topic.
+        let typed = |i: usize| match (&terms[i].origin, ids[i]) {
+            (Origin::Typo(_), _) | (_, None) => None,
+            (_, Some(id)) if self.evidence[id as usize] == Evidence::Context => Some(id),
+            _ => None,
+        };
+        if topic == Evidence::Context
+            && (1..terms.len()).any(|i| {
+                matches!((typed(i - 1), typed(i)), (Some(a), Some(b)) if self.keyword_pairs.contains(&(a, b)))
+            })
+        {
+            topic = Evidence::Topic;
+        }
         if other_sense {
             let mut topic_ids: Vec<u32> = evidence
                 .iter()
