@@ -315,14 +315,18 @@ fn an_overlong_tip_and_an_unknown_tip_entry_are_errors() {
     );
 }
 
+/// `hingebot kb check --dir DIR`.
+fn kb_check(dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hingebot"))
+        .args(["kb", "check", "--dir"])
+        .arg(dir)
+        .output()
+        .expect("run hingebot kb check")
+}
+
 #[test]
 fn kb_check_exits_zero_on_the_bundled_kb_and_one_on_a_broken_one() {
-    let bin = env!("CARGO_BIN_EXE_hingebot");
-    let ok = Command::new(bin)
-        .args(["kb", "check", "--dir"])
-        .arg(bundled())
-        .output()
-        .expect("run");
+    let ok = kb_check(&bundled());
     assert!(
         ok.status.success(),
         "{}",
@@ -330,11 +334,7 @@ fn kb_check_exits_zero_on_the_bundled_kb_and_one_on_a_broken_one() {
     );
 
     let dir = broken_copy("cues.toml", &GOOD_ENTRY.replace("dowel-drill", "wal-drill"));
-    let bad = Command::new(bin)
-        .args(["kb", "check", "--dir"])
-        .arg(dir.path())
-        .output()
-        .expect("run");
+    let bad = kb_check(dir.path());
     assert_eq!(bad.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&bad.stdout);
     assert!(
@@ -390,21 +390,12 @@ fn a_bad_or_repeated_context_word_names_the_file_and_line() {
 
 #[test]
 fn kb_check_warns_about_context_words_no_keyword_uses() {
-    let bin = env!("CARGO_BIN_EXE_hingebot");
-    let ok = Command::new(bin)
-        .args(["kb", "check", "--dir"])
-        .arg(bundled())
-        .output()
-        .expect("run");
+    let ok = kb_check(&bundled());
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(!stdout.contains("warning"), "{stdout}");
 
     let dir = broken_copy("context-words.toml", "words = [\"desk\", \"payroll\"]\n");
-    let out = Command::new(bin)
-        .args(["kb", "check", "--dir"])
-        .arg(dir.path())
-        .output()
-        .expect("run");
+    let out = kb_check(dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
