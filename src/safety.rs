@@ -44,7 +44,7 @@ const NEAR: usize = 6;
 
 const PAIN: Group = &[
     "pain*", "hurt*", "ache*", "aching", "achy", "sore*", "agony", "injur*", "twinge*", "burn*",
-    "throb*", "stab*", "killing", "shoot*", "shot",
+    "throb*", "stab*", "killing",
 ];
 /// What pain travelling down a leg feels like, besides pain words.
 const NERVE_PAIN: Group = &[
@@ -58,8 +58,6 @@ const NERVE_PAIN: Group = &[
     "burn*",
     "throb*",
     "stab*",
-    "shoot*",
-    "shot",
     "electric*",
     "shock*",
     "zing*",
@@ -71,6 +69,8 @@ const NERVE_PAIN: Group = &[
     "toothache",
     "cramp*",
     "killing",
+    "shooting pain*|thing|sensation|feeling|feelings",
+    "shoots|shooting|shot down|into|through",
 ];
 const LEG: Group = &[
     "leg",
@@ -90,14 +90,14 @@ const LEG: Group = &[
 /// Pain travelling into the leg: "down my leg", "down the back of my left leg", "into my foot".
 /// A lone `*` stands for any one word.
 const INTO_THE_LEG: Group = &[
-    "spread*|travel*|radiat*|runs|running|rides|moved|moving|gone|past|downwards|through ... leg*|thigh*|calf|calves|knee*|ankle*|foot|feet|toe*|shin*|hamstring*|heel*",
+    "spread*|travel*|radiat*|runs|running|rides|moved|moving|gone|past|downwards|through ... leg*|thigh*|calf|calves|knee*|ankle*|foot|feet|toe|toes|shin*|hamstring*|heel*",
     "down|into ... heel*",
     "back downwards",
     "toothache|cramp* ... leg*|thigh*|calf|calves|shin*|foot|feet|ankle*|heel*",
     "into|way ... ankle*|heel*|shin*|calf|calves",
     "down|right to ... ankle*|heel*|shin*|calf|calves",
-    "now in ... leg*|thigh*|calf|calves|knee*|ankle*|foot|feet|toe*|shin*|hamstring*|heel*",
-    "glute*|bum|buttock*|hip|hips to ... knee*|ankle*|foot|feet|toe*|calf|heel*",
+    "now in ... leg*|thigh*|calf|calves|knee*|ankle*|foot|feet|toe|toes|shin*|hamstring*|heel*",
+    "glute*|bum|buttock*|hip|hips to ... knee*|ankle*|foot|feet|toe|toes|calf|heel*",
     "down ... leg*",
     "down ... thigh*",
     "down ... calf",
@@ -106,7 +106,7 @@ const INTO_THE_LEG: Group = &[
     "down ... ankle*",
     "down ... foot",
     "down ... feet",
-    "down ... toe*",
+    "down ... toe|toes",
     "down ... shin*",
     "down ... hamstring*",
     "into ... leg*",
@@ -117,11 +117,11 @@ const INTO_THE_LEG: Group = &[
     "into ... ankle*",
     "into ... foot",
     "into ... feet",
-    "into ... toe*",
+    "into ... toe|toes",
     "going to ... leg*",
     "goes to ... leg*",
     "gone to ... leg*",
-    "ends in ... toe*",
+    "ends in ... toe|toes",
     "ends in ... foot",
     "ends in ... leg*",
     "down * leg*",
@@ -1299,6 +1299,8 @@ mod tests {
             "i fell back asleep after the alarm",
             "lifting heavy boxes with my legs not my back",
             "what saddle height suits a road bike",
+            "my knees keep shooting forward past my toes when i hinge",
+            "bending down to do up my steel toecaps hurts my back",
             "how do i hold it while i bend, my back aches",
             "my toddler goes all floppy when i lift him, my back hates it",
             "i dropped my phone down the back of the sofa",
