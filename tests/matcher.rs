@@ -101,6 +101,11 @@ fn chatter_gets_no_answer() {
         "can someone give me a lift to the station",
         "we need to back up the database tonight",
         "stand-up meeting moved to 9:30 tomorrow",
+        // Idioms that borrow a keyword: brace, swing, stance, sack.
+        "brace yourselves, storm warning tomorrow",
+        "is the swing shift paid at a higher rate",
+        "what's the company stance on working from home on fridays",
+        "heard he got the sack last week",
     ] {
         let reply = assistant().reply(q);
         assert!(matches!(reply.kind, ReplyKind::Abstain), "{q}: {reply:?}");
@@ -257,8 +262,8 @@ fn independently_written_questions_score_at_the_target() {
     }
 }
 
-/// Five harder sets written later, in chat register (workplace voices; gym, rehab and managers;
-/// quick Discord chat; readers of the seed articles; trades), with near-miss chatter on purpose. Their misses
+/// Six harder sets written later, in chat register (workplace voices; gym, rehab and managers;
+/// quick Discord chat; readers of the seed articles; trades; crews), with near-miss chatter on purpose. Their misses
 /// were studied, so the floors sit just below today's figures.
 #[test]
 fn chat_register_questions_stay_at_their_level() {
@@ -268,6 +273,7 @@ fn chat_register_questions_stay_at_their_level() {
         ("fresh-chat.jsonl", 0.90, 0.89, 0.90),
         ("fresh-readers.jsonl", 0.88, 0.86, 0.90),
         ("fresh-trades.jsonl", 0.88, 0.86, 0.90),
+        ("fresh-crews.jsonl", 0.85, 0.83, 0.86),
     ] {
         let report = score(file);
         assert_eq!(report.redflag_recall, 1.0, "{file}: {:#?}", report.misses);
