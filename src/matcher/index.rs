@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Field weights for the entry-level BM25 term frequency.
 const TITLE_WEIGHT: f32 = 2.0;
-const KEYWORD_WEIGHT: f32 = 2.0;
+const KEYWORD_WEIGHT: f32 = 3.0;
 const QUESTION_WEIGHT: f32 = 1.0;
 const BM25_K1: f32 = 1.2;
 const BM25_B: f32 = 0.5;
@@ -22,14 +22,14 @@ const TYPO_FACTOR: f32 = 0.85;
 const QUESTION_SHARE: f32 = 0.6;
 /// Question-level weight of a word the knowledge base never uses: it dilutes the match (an
 /// off-topic message is mostly such words) without swamping long, story-like questions.
-const UNKNOWN_WEIGHT: f32 = 3.0;
+const UNKNOWN_WEIGHT: f32 = 3.5;
 /// Share of `UNKNOWN_WEIGHT` an unknown word adds to the entry-level (BM25) normaliser.
 const UNKNOWN_ENTRY_SHARE: f32 = 0.5;
 /// A match on a general word ("tell", "exactly", "time") is weak evidence that a message is about
 /// lifting at all; a match on a topic word ("hinge", "hamstring", "box") is strong; a context word
 /// (`knowledge/context-words.toml`) sits between.
-const GENERAL_WORD_FACTOR: f32 = 0.5;
-const CONTEXT_WORD_FACTOR: f32 = 0.8;
+const GENERAL_WORD_FACTOR: f32 = 0.6;
+const CONTEXT_WORD_FACTOR: f32 = 0.9;
 /// A message with context words but no topic word ("how do I sit down in a chair properly", but also
 /// "what shoes are good for running") is only matched when it closely resembles a stored question.
 const CONTEXT_ONLY_MIN_SCORE: f32 = 0.6;
