@@ -327,53 +327,7 @@ impl Index {
             .iter()
             .map(|t| self.terms.get(&t.text).copied())
             .collect();
-        // A corrected typo of a topic word counts as context: "dowl drill" is likely about the
-        // dowel, but "printer" is one letter from "pointer".
-        let evidence: Vec<(u32, Evidence)> = terms
-            .iter()
-            .zip(&ids)
-            .filter_map(|(t, id)| {
-                let id = (*id)?;
-                let e = self.evidence[id as usize];
-                Some(match t.origin {
-                    Origin::Typo(_) => (id, e.min(Evidence::Context)),
-                    _ => (id, e),
-                })
-            })
-            .collect();
-        let mut topic = evidence
-            .iter()
-            .map(|&(_, e)| e)
-            .max()
-            .unwrap_or(Evidence::General);
-        // Two context words typed as a keyword phrase ("wall drill", "touch my toes") name the topic.
-        let typed = |i: usize| match (&terms[i].origin, ids[i]) {
-            (Origin::Typo(_), _) | (_, None) => None,
-            (_, Some(id)) if self.evidence[id as usize] == Evidence::Context => Some(id),
-            _ => None,
-        };
-        if topic == Evidence::Context
-            && (1..terms.len()).any(|i| {
-                matches!((typed(i - 1), typed(i)), (Some(a), Some(b)) if self.keyword_pairs.contains(&(a, b)))
-            })
-        {
-            topic = Evidence::Topic;
-        }
-        if other_sense {
-            let mut topic_ids: Vec<u32> = evidence
-                .iter()
-                .filter(|&&(_, e)| e == Evidence::Topic)
-                .map(|&(id, _)| id)
-                .collect();
-            topic_ids.sort_unstable();
-            topic_ids.dedup();
-            if topic_ids.len() < 2 {
-                topic = match topic {
-                    Evidence::Topic => Evidence::Context,
-                    _ => Evidence::General,
-                };
-            }
-        }
+        let topic = self.message_evidence(&terms, &ids, other_sense);
         let mut weighted: Vec<Weighted> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for (t, &id) in terms.iter().zip(&ids) {
@@ -423,6 +377,63 @@ impl Index {
             norm,
             topic,
         }
+    }
+
+    /// How strongly the message as a whole is about lifting: the strongest evidence among its words,
+    /// with three adjustments.
+    /// - A corrected typo of a topic word counts as context: "dowl drill" is likely about the dowel,
+    ///   but "printer" is one letter from "pointer".
+    /// - Two context words typed as a keyword phrase ("wall drill", "touch my toes") name the topic.
+    /// - A topic word used in another sense (`other_sense`) drops the message a level unless two
+    ///   topic words stand in it.
+    fn message_evidence(&self, terms: &[Term], ids: &[Option<u32>], other_sense: bool) -> Evidence {
+        let evidence: Vec<(u32, Evidence)> = terms
+            .iter()
+            .zip(ids)
+            .filter_map(|(t, id)| {
+                let id = (*id)?;
+                let e = self.evidence[id as usize];
+                Some(match t.origin {
+                    Origin::Typo(_) => (id, e.min(Evidence::Context)),
+                    _ => (id, e),
+                })
+            })
+            .collect();
+        let mut topic = evidence
+            .iter()
+            .map(|&(_, e)| e)
+            .max()
+            .unwrap_or(Evidence::General);
+        let typed_context = |i: usize| match (&terms[i].origin, ids[i]) {
+            (Origin::Typo(_), _) | (_, None) => None,
+            (_, Some(id)) if self.evidence[id as usize] == Evidence::Context => Some(id),
+            _ => None,
+        };
+        let keyword_pair = || {
+            (1..terms.len()).any(|i| {
+                matches!((typed_context(i - 1), typed_context(i)),
+                    (Some(a), Some(b)) if self.keyword_pairs.contains(&(a, b)))
+            })
+        };
+        if topic == Evidence::Context && keyword_pair() {
+            topic = Evidence::Topic;
+        }
+        if other_sense {
+            let mut topic_ids: Vec<u32> = evidence
+                .iter()
+                .filter(|&&(_, e)| e == Evidence::Topic)
+                .map(|&(id, _)| id)
+                .collect();
+            topic_ids.sort_unstable();
+            topic_ids.dedup();
+            if topic_ids.len() < 2 {
+                topic = match topic {
+                    Evidence::Topic => Evidence::Context,
+                    _ => Evidence::General,
+                };
+            }
+        }
+        topic
     }
 
     /// Scores every entry that shares a term with the query; returns (entry index, score 0..1), best first.
