@@ -100,6 +100,7 @@ fn chatter_gets_no_answer() {
         "the goods lift is stuck between floors again",
         "can someone give me a lift to the station",
         "we need to back up the database tonight",
+        "how do i make a pivot table in excel",
         "stand-up meeting moved to 9:30 tomorrow",
         // Idioms that borrow a keyword: brace, swing, stance, sack.
         "brace yourselves, storm warning tomorrow",
@@ -262,8 +263,9 @@ fn independently_written_questions_score_at_the_target() {
     }
 }
 
-/// Six harder sets written later, in chat register (workplace voices; gym, rehab and managers;
-/// quick Discord chat; readers of the seed articles; trades; crews), with near-miss chatter on purpose. Their misses
+/// Seven sets written later, mostly in chat register (workplace voices; gym, rehab and managers;
+/// quick Discord chat; readers of the seed articles; trades; crews; short plain questions), with
+/// near-miss chatter on purpose. Their misses
 /// were studied, so the floors sit just below today's figures.
 #[test]
 fn chat_register_questions_stay_at_their_level() {
@@ -274,6 +276,7 @@ fn chat_register_questions_stay_at_their_level() {
         ("fresh-readers.jsonl", 0.88, 0.86, 0.90),
         ("fresh-trades.jsonl", 0.88, 0.86, 0.90),
         ("fresh-crews.jsonl", 0.85, 0.83, 0.86),
+        ("fresh-plain.jsonl", 0.93, 0.93, 0.90),
     ] {
         let report = score(file);
         assert_eq!(report.redflag_recall, 1.0, "{file}: {:#?}", report.misses);
