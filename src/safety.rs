@@ -44,7 +44,7 @@ const NEAR: usize = 6;
 
 const PAIN: Group = &[
     "pain*", "hurt*", "ache*", "aching", "achy", "sore*", "agony", "injur*", "twinge*", "burn*",
-    "throb*", "stab*", "killing",
+    "throb*", "stab*", "killing", "kills",
 ];
 /// What pain travelling down a leg feels like, besides pain words.
 const NERVE_PAIN: Group = &[
@@ -206,6 +206,8 @@ const FALL_HARM: Group = &[
     "bang*",
     "smash*",
     "smack*",
+    "scream*",
+    "kills",
 ];
 
 const BACK_OR_PAIN: Group = &[
@@ -234,6 +236,8 @@ const RULES: &[(RedFlag, &[Group])] = &[
             "cannot feel my bum",
             "cannot feel my groin",
             "cannot feel * * leg*",
+            "cannot feel ... leg|legs|foot|feet|toe|toes|bum|groin|privates|genitals|bits|backside|bottom",
+            "could not feel ... leg|legs|foot|feet|toe|toes|bum|groin|privates|genitals|bits|backside|bottom",
             "cannot * feel my leg*",
             "cannot * feel my foot",
             "cannot * feel my feet",
@@ -377,6 +381,8 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "like jelly",
                 "jelly",
                 "catch* my toe*",
+                "cannot pull|lift|raise my|his|her|the foot|toes|leg",
+                "could not pull|lift|raise my|his|her|the foot|toes|leg",
                 "not strong",
                 "no strength",
                 "gave up on me",
@@ -494,6 +500,10 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "not been to the toilet|loo|bathroom",
                 "not had a wee|pee",
                 "cannot tell if i need",
+                "cannot feel|tell when|if",
+                "could not feel|tell when|if",
+                "do|did not make it",
+                "run|rush|running|rushing to the toilet|loo|bathroom",
                 "cannot tell if",
                 "able to hold it",
                 "hold it fine",
@@ -547,6 +557,7 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "go to the bathroom",
                 "going for a wee",
                 "going for a pee",
+                "go for a wee|pee",
             ],
             &[
                 "trouble",
@@ -568,6 +579,8 @@ const RULES: &[(RedFlag, &[Group])] = &[
             &[
                 "fell",
                 "tumble*",
+                "whacked",
+                "struck by",
                 "missed the|a step",
                 "missed my footing",
                 "landed hard",
@@ -626,6 +639,8 @@ const RULES: &[(RedFlag, &[Group])] = &[
         &[
             &[
                 "fever*",
+                "temp",
+                "high temp*",
                 "steroid*",
                 "prednisolone",
                 "chemo*",
@@ -720,6 +735,13 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "cannot get comfy",
                 "cannot get comfortable",
                 "lying still",
+                "no position",
+                "24 7",
+                "round the clock",
+                "day and night",
+                "never goes away",
+                "never stops",
+                "even when i am not",
                 "at rest",
                 "even when i rest",
                 "even resting",
@@ -797,6 +819,8 @@ const RULES: &[(RedFlag, &[Group])] = &[
                 "a crack in my",
                 "with a pop",
                 "massive|big|loud|huge pop",
+                "ping",
+                "twang*",
                 "tearing",
                 "a snap",
                 "tore",
