@@ -145,3 +145,24 @@ fn eval_names_the_line_of_a_malformed_question_set() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    // `hingebot kb export --json | head -c 10`: the export is far bigger than a pipe's buffer.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hingebot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["kb", "export", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn export");
+    let mut head = [0u8; 10];
+    let mut stdout = child.stdout.take().expect("stdout");
+    stdout.read_exact(&mut head).expect("first bytes");
+    drop(stdout);
+    let out = child.wait_with_output().expect("export output");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+}
