@@ -984,6 +984,8 @@ struct Pattern {
     near: Option<Vec<Tok>>,
 }
 
+/// `RULES` in searchable form: every (rule, group) is a slot, and a message matches a rule when
+/// each of its slots has a pattern matching somewhere in it.
 struct Compiled {
     patterns: Vec<Pattern>,
     /// Patterns by exact first word.
