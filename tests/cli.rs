@@ -4,12 +4,15 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// `hingebot ARGS`, run from the project folder (so the bundled config and knowledge base apply).
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hingebot"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+    command
+}
+
 fn hingebot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hingebot"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("run hingebot")
+    command(args).output().expect("run hingebot")
 }
 
 fn stdout(out: &Output) -> String {
@@ -91,9 +94,7 @@ fn off_topic_empty_and_warning_sign_messages_each_get_their_own_reply() {
 
 #[test]
 fn chat_reads_lines_from_a_pipe_one_reply_each_until_quit() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hingebot"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("chat")
+    let mut child = command(&["chat"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -150,9 +151,7 @@ fn eval_names_the_line_of_a_malformed_question_set() {
 fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::Read;
     // `hingebot kb export --json | head -c 10`: the export is far bigger than a pipe's buffer.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hingebot"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["kb", "export", "--json"])
+    let mut child = command(&["kb", "export", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

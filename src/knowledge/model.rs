@@ -83,9 +83,8 @@ pub struct Tip {
 pub struct SynonymGroup {
     pub canonical: String,
     pub words: Vec<String>,
-    /// The phrases give a topic word another sense ("the lift is broken", "door hinge"): a message
-    /// using one is chat unless it also names two topic words.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    /// The phrases give a topic word another sense ("the lift is broken", "door hinge"): unless a
+    /// message using one also names two topic words, its evidence drops a level.
     pub other_sense: bool,
 }
 
