@@ -3,7 +3,7 @@
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// The six categories, one TOML file each.
+/// The categories people browse by, one TOML file each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
@@ -12,17 +12,19 @@ pub enum Category {
     Faults,
     Progressions,
     DailyLife,
+    Workplace,
     Safety,
 }
 
 impl Category {
     /// Every category, in the order people browse them.
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 7] = [
         Category::Basics,
         Category::Cues,
         Category::Faults,
         Category::Progressions,
         Category::DailyLife,
+        Category::Workplace,
         Category::Safety,
     ];
 
@@ -34,6 +36,7 @@ impl Category {
             Category::Faults => "faults",
             Category::Progressions => "progressions",
             Category::DailyLife => "daily-life",
+            Category::Workplace => "workplace",
             Category::Safety => "safety",
         }
     }
@@ -46,6 +49,7 @@ impl Category {
             Category::Faults => "Faults and causes",
             Category::Progressions => "Progressions and exercises",
             Category::DailyLife => "Daily life and work",
+            Category::Workplace => "At work: tasks, equipment and rules",
             Category::Safety => "Safety",
         }
     }
