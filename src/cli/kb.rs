@@ -1,6 +1,6 @@
 //! `hingebot kb check|export`: what curators run before committing, and what evaluation tools read.
 
-use crate::knowledge::{KnowledgeBase, KnowledgeError};
+use crate::knowledge::{KnowledgeBase, KnowledgeError, Source};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::io::Write;
@@ -42,7 +42,7 @@ struct ExportedEntry<'a> {
     answer: &'a str,
     summary: &'a str,
     related: &'a [String],
-    sources: &'a [String],
+    sources: &'a [Source],
 }
 
 /// Outcome of `kb check`: valid, or the problems to print (exit code 1).

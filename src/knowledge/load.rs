@@ -1,6 +1,8 @@
 //! Reads `knowledge/*.toml`, checks every rule, and reports all problems at once with file, line and entry id.
 
-use super::model::{Category, Entry, KnowledgeBase, SynonymGroup, Tip};
+use super::model::{
+    Category, Citation, Entry, KnowledgeBase, Source, SourceKind, SynonymGroup, Tip,
+};
 use crate::config::line_of;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -85,7 +87,27 @@ struct RawEntry {
     answer: Option<String>,
     summary: Option<String>,
     related: Option<Vec<Spanned<String>>>,
-    sources: Option<Vec<String>>,
+    sources: Option<Vec<Spanned<RawSource>>>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, toml::Value>,
+}
+
+/// A source as written: a full citation table, or a bare label.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSource {
+    Label(String),
+    Cited(RawCitation),
+}
+
+#[derive(Deserialize)]
+struct RawCitation {
+    title: Option<String>,
+    publisher: Option<String>,
+    authors: Option<String>,
+    year: Option<i64>,
+    url: Option<String>,
+    kind: Option<String>,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -186,7 +208,7 @@ struct Parsed {
 impl KnowledgeBase {
     /// Loads and validates every file in `dir`. On failure, returns every problem found.
     pub fn load(dir: &Path) -> Result<KnowledgeBase, KnowledgeError> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
+        let names: Vec<String> = std::fs::read_dir(dir)
             .map_err(|cause| KnowledgeError::Dir {
                 dir: dir.to_path_buf(),
                 cause,
@@ -195,38 +217,61 @@ impl KnowledgeBase {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".toml"))
             .collect();
-        // Category files first, in browsing order, then any others alphabetically.
-        names.sort_by_key(|n| {
-            let stem = n.trim_end_matches(".toml");
-            let rank = Category::ALL
-                .iter()
-                .position(|c| c.slug() == stem)
-                .unwrap_or(Category::ALL.len());
-            (rank, n.clone())
-        });
-
         let mut problems = Vec::new();
-        let mut texts: Vec<(PathBuf, String)> = Vec::new();
-        for name in [TIPS_FILE, SYNONYMS_FILE, CONTEXT_FILE] {
-            if !names.iter().any(|n| n == name) {
-                problems.push(Problem {
-                    file: dir.join(name),
-                    line: 1,
-                    entry: None,
-                    message: "file is missing".to_string(),
-                });
-            }
-        }
-        for name in &names {
+        let mut files: Vec<(PathBuf, String)> = Vec::new();
+        for name in names {
             let path = dir.join(name);
             match std::fs::read_to_string(&path) {
-                Ok(text) => texts.push((path, text)),
+                Ok(text) => files.push((path, text)),
                 Err(e) => problems.push(Problem {
                     file: path,
                     line: 1,
                     entry: None,
                     message: format!("cannot read: {e}"),
                 }),
+            }
+        }
+        Self::check_files(dir, files, problems)
+    }
+
+    /// Validates a knowledge base given as (path, text) pairs, e.g. files compiled into the binary;
+    /// `dir` names the folder they stand for in messages about missing files.
+    pub fn from_files(
+        dir: &Path,
+        files: Vec<(PathBuf, String)>,
+    ) -> Result<KnowledgeBase, KnowledgeError> {
+        Self::check_files(dir, files, Vec::new())
+    }
+
+    fn check_files(
+        dir: &Path,
+        mut texts: Vec<(PathBuf, String)>,
+        mut problems: Vec<Problem>,
+    ) -> Result<KnowledgeBase, KnowledgeError> {
+        let name_of = |p: &Path| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        // Category files first, in browsing order, then any others alphabetically.
+        texts.sort_by_key(|(path, _)| {
+            let name = name_of(path);
+            let stem = name.trim_end_matches(".toml");
+            let rank = Category::ALL
+                .iter()
+                .position(|c| c.slug() == stem)
+                .unwrap_or(Category::ALL.len());
+            (rank, name)
+        });
+        for name in [TIPS_FILE, SYNONYMS_FILE, CONTEXT_FILE] {
+            if !texts.iter().any(|(p, _)| name_of(p) == name) {
+                problems.push(Problem {
+                    file: dir.join(name),
+                    line: 1,
+                    entry: None,
+                    message: "file is missing".to_string(),
+                });
             }
         }
 
@@ -389,9 +434,7 @@ fn check_entry(check: &mut FileCheck<'_>, raw: Spanned<RawEntry>, stem: &str) ->
     );
     required(
         "sources",
-        raw.sources
-            .as_ref()
-            .is_some_and(|s| s.iter().any(|s| !s.trim().is_empty())),
+        raw.sources.as_ref().is_some_and(|s| !s.is_empty()),
         check,
     );
     required("category", raw.category.is_some(), check);
@@ -504,6 +547,18 @@ fn check_entry(check: &mut FileCheck<'_>, raw: Spanned<RawEntry>, stem: &str) ->
         ok = false;
     }
 
+    let mut sources = Vec::new();
+    for source in raw.sources.unwrap_or_default() {
+        let offset = source.span().start;
+        match check_source(source.into_inner()) {
+            Ok(s) => sources.push(s),
+            Err(message) => {
+                check.at(offset, name, message);
+                ok = false;
+            }
+        }
+    }
+
     let category = category?;
     if !ok {
         return None;
@@ -518,13 +573,89 @@ fn check_entry(check: &mut FileCheck<'_>, raw: Spanned<RawEntry>, stem: &str) ->
             answer: answer.trim().to_string(),
             summary: summary.trim().to_string(),
             related,
-            sources: raw.sources.unwrap_or_default(),
+            sources,
         },
         file: 0,
         id_offset,
         related_offsets,
         question_offsets,
     })
+}
+
+/// The earliest and latest plausible publication years.
+const SOURCE_YEARS: std::ops::RangeInclusive<i64> = 1900..=2100;
+
+/// Checks one source: a citation needs a title, a publisher or authors, a year, an http(s) address
+/// and a kind; a bare label must not be blank.
+fn check_source(raw: RawSource) -> Result<Source, String> {
+    let c = match raw {
+        RawSource::Label(label) if label.trim().is_empty() => {
+            return Err("a source is blank".to_string())
+        }
+        RawSource::Label(label) => return Ok(Source::Label(label.trim().to_string())),
+        RawSource::Cited(c) => c,
+    };
+    let text = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let mut missing = Vec::new();
+    if let Some(key) = c.unknown.keys().next() {
+        return Err(format!(
+            "source has unknown field `{key}` (expected title, publisher, authors, year, url, kind)"
+        ));
+    }
+    let title = text(c.title);
+    if title.is_none() {
+        missing.push("title");
+    }
+    let (publisher, authors) = (text(c.publisher), text(c.authors));
+    if publisher.is_none() && authors.is_none() {
+        missing.push("publisher or authors");
+    }
+    if c.year.is_none() {
+        missing.push("year");
+    }
+    let url = text(c.url);
+    if url.is_none() {
+        missing.push("url");
+    }
+    let kind = text(c.kind);
+    if kind.is_none() {
+        missing.push("kind");
+    }
+    let title_shown = title.as_deref().unwrap_or("?");
+    if !missing.is_empty() {
+        return Err(format!(
+            "source {title_shown:?} has no {}",
+            missing.join(", no ")
+        ));
+    }
+    let year = c.year.unwrap_or_default();
+    if !SOURCE_YEARS.contains(&year) {
+        return Err(format!(
+            "source {title_shown:?}: year {year} is not a publication year"
+        ));
+    }
+    let url = url.unwrap_or_default();
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err(format!(
+            "source {title_shown:?}: url {url:?} is not an http(s) address"
+        ));
+    }
+    let kind_name = kind.unwrap_or_default();
+    let Some(kind) = SourceKind::from_name(&kind_name) else {
+        return Err(format!(
+            "source {title_shown:?}: unknown kind {kind_name:?} (expected guidance, research or article)"
+        ));
+    };
+    Ok(Source::Cited(Citation {
+        title: title.unwrap_or_default(),
+        publisher,
+        authors,
+        year: year as u16,
+        url,
+        kind,
+    }))
 }
 
 fn check_tips(

@@ -4,4 +4,4 @@ mod load;
 mod model;
 
 pub use load::{KnowledgeError, Problem};
-pub use model::{Category, Entry, KnowledgeBase, SynonymGroup, Tip};
+pub use model::{Category, Citation, Entry, KnowledgeBase, Source, SourceKind, SynonymGroup, Tip};

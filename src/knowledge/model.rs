@@ -71,7 +71,56 @@ pub struct Entry {
     pub answer: String,
     pub summary: String,
     pub related: Vec<String>,
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
+}
+
+/// Where an entry's facts come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Source {
+    /// A full citation: what a reader needs to find the source and judge it.
+    Cited(Citation),
+    /// A bare label from before citations were structured ("NHS: Back pain").
+    Label(String),
+}
+
+/// A citation a reader can follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Citation {
+    pub title: String,
+    /// The organisation that published it (NHS, HSE, NIOSH, a journal, a company blog).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// The people who wrote it, as usually cited ("Verbeek J, et al.").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authors: Option<String>,
+    pub year: u16,
+    pub url: String,
+    pub kind: SourceKind,
+}
+
+/// How much weight a source carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Official or professional guidance (NIOSH, HSE, OSHA, NHS, NICE, physiotherapy bodies).
+    Guidance,
+    /// Peer-reviewed research or a systematic review (Cochrane, journals).
+    Research,
+    /// A magazine, blog or company article.
+    Article,
+}
+
+impl SourceKind {
+    /// Parses the kind as written in the TOML files.
+    pub fn from_name(name: &str) -> Option<SourceKind> {
+        match name {
+            "guidance" => Some(SourceKind::Guidance),
+            "research" => Some(SourceKind::Research),
+            "article" => Some(SourceKind::Article),
+            _ => None,
+        }
+    }
 }
 
 /// One daily tip and the entry its "learn more" opens.
