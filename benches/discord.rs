@@ -99,11 +99,10 @@ fn decide_and_render(c: &mut Criterion) {
     let kb = KnowledgeBase::load(&knowledge_dir()).unwrap();
     let assistant = Arc::new(Assistant::new(Arc::new(kb), MatcherSettings::default()));
     let bot = runtime
-        .block_on(Bot::new(
-            assistant,
-            Store::open_in_memory().unwrap(),
-            settings(),
-        ))
+        .block_on(async {
+            let store = Store::open_in_memory().await.unwrap();
+            Bot::new(assistant, store, settings()).await
+        })
         .unwrap();
     let mut n = 0usize;
     c.bench_function("decide_and_render", |b| {

@@ -1,10 +1,15 @@
 //! Typed settings from `config.toml`, with every default in one place. Secrets never live here.
 
+use crate::store::DatabaseLocation;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the config file path.
 pub const CONFIG_ENV: &str = "HINGEBOT_CONFIG";
+
+/// Environment variable that overrides `database`: a `postgres://` URL (or a SQLite path), so a
+/// database password can stay out of config files.
+pub const DATABASE_URL_ENV: &str = "HINGEBOT_DATABASE_URL";
 
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +31,10 @@ pub enum ConfigError {
         field: String,
         message: String,
     },
+    /// The database setting (from `HINGEBOT_DATABASE_URL` or `database`) cannot be used; the
+    /// message never contains a password.
+    #[error("{setting}: {message}")]
+    Database { setting: String, message: String },
 }
 
 /// All settings. Unknown keys are an error that names the key.
@@ -34,7 +43,8 @@ pub enum ConfigError {
 pub struct Config {
     /// Folder with the knowledge base TOML files (relative paths are relative to the working directory).
     pub knowledge_dir: PathBuf,
-    /// The SQLite file for subscriptions, tip state, feedback and unanswered questions.
+    /// Where subscriptions, tip state, feedback and unanswered questions live: a SQLite file path,
+    /// or a `postgres://user@host/db` URL (see [`Config::database_location`]).
     pub database: PathBuf,
     pub matcher: MatcherSettings,
     pub discord: DiscordSettings,
@@ -215,6 +225,9 @@ impl Config {
                 "must not be above matcher.answer_threshold".to_string(),
             ));
         }
+        if let Err(e) = DatabaseLocation::from_setting(&self.database) {
+            return Err(invalid("database", e.to_string()));
+        }
         if let Some(base) = &self.discord.api_base {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
                 return Err(invalid(
@@ -224,6 +237,32 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// Where the store lives: `HINGEBOT_DATABASE_URL` when set, else `database`.
+    pub fn database_location(&self) -> Result<DatabaseLocation, ConfigError> {
+        self.database_location_given(std::env::var(DATABASE_URL_ENV).ok().as_deref())
+    }
+
+    /// [`Config::database_location`] with the environment variable's value passed in.
+    pub fn database_location_given(
+        &self,
+        env_url: Option<&str>,
+    ) -> Result<DatabaseLocation, ConfigError> {
+        match env_url.map(str::trim).filter(|url| !url.is_empty()) {
+            Some(url) => DatabaseLocation::parse(url).map_err(|e| ConfigError::Database {
+                setting: DATABASE_URL_ENV.to_string(),
+                message: e.to_string(),
+            }),
+            None => {
+                DatabaseLocation::from_setting(&self.database).map_err(|e| ConfigError::Database {
+                    setting: "database".to_string(),
+                    message: e.to_string(),
+                })
+            }
+        }
     }
 }
 
@@ -259,6 +298,50 @@ mod tests {
             Config::parse("", Path::new("c.toml")).unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn the_database_is_a_file_by_default_a_url_when_given_and_the_environment_wins() {
+        let file =
+            Config::parse("database = \"state/bot.sqlite3\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(
+            file.database_location_given(None).unwrap(),
+            DatabaseLocation::Sqlite(PathBuf::from("state/bot.sqlite3"))
+        );
+        let server = Config::parse(
+            "database = \"postgres://bot@db.internal/hingebot\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            server.database_location_given(None).unwrap().backend_name(),
+            "postgres"
+        );
+        let from_env = file
+            .database_location_given(Some("postgres://bot:hunter2@db.internal/hingebot"))
+            .unwrap();
+        assert_eq!(from_env.backend_name(), "postgres");
+        assert!(!from_env.to_string().contains("hunter2"), "{from_env}");
+        assert_eq!(
+            file.database_location_given(Some("  ")).unwrap(),
+            file.database_location_given(None).unwrap(),
+            "an empty variable is unset"
+        );
+
+        let err = file
+            .database_location_given(Some("postgres://bot:hunter2@db/hb?sslmode=bogus"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("HINGEBOT_DATABASE_URL: "), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = Config::parse(
+            "database = \"mysql://root:pw@db/hb\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("c.toml: database: "), "{err}");
+        assert!(!err.contains(":pw@"), "{err}");
     }
 
     #[test]

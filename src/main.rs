@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::Parser;
 use hingebot::cli::{ask, eval, kb, lift, report, run, tips, Cli, Command};
 use hingebot::config::Config;
+use hingebot::store::{DatabaseLocation, Store};
 use hingebot::{Assistant, KnowledgeBase};
 use std::io::Write;
 use std::process::ExitCode;
@@ -89,8 +90,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
-            let store = hingebot::store::Store::open(&config.database)?;
-            report::run(&args, &store, &mut out)?;
+            let location = config.database_location()?;
+            store_runtime()?.block_on(async {
+                let store = Store::connect(&location).await?;
+                report::run(&args, &store, &mut out).await
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tip(_) => {
@@ -102,20 +106,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tips(args) => match args.command {
             tips::TipsCommand::Preview(args) => {
                 let kb = load_kb(None)?;
-                // Read-only: don't create a database file just to preview.
-                let store = if config.database.exists() {
-                    hingebot::store::Store::open(&config.database)?
-                } else {
-                    hingebot::store::Store::open_in_memory()?
-                };
-                tips::run_preview(
-                    &args,
-                    &kb,
-                    &store,
-                    &config,
-                    jiff::Timestamp::now(),
-                    &mut out,
-                )?;
+                let location = config.database_location()?;
+                store_runtime()?.block_on(async {
+                    // Read-only: don't create a database file just to preview.
+                    let store = match &location {
+                        DatabaseLocation::Sqlite(path) if !path.exists() => {
+                            Store::open_in_memory().await?
+                        }
+                        _ => Store::connect(&location).await?,
+                    };
+                    tips::run_preview(
+                        &args,
+                        &kb,
+                        &store,
+                        &config,
+                        jiff::Timestamp::now(),
+                        &mut out,
+                    )
+                    .await
+                })?;
                 Ok(ExitCode::SUCCESS)
             }
         },
@@ -137,4 +146,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
     }
+}
+
+/// A one-thread runtime for the CLI commands that read the database.
+fn store_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }

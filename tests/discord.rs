@@ -127,7 +127,12 @@ async fn an_off_topic_mention_gets_help_and_is_noted_for_curators_without_the_us
         assert_no_mentions_allowed(&reply.body);
         bot.stop().await.unwrap();
 
-        let noted = Store::open(&db).unwrap().top_unanswered(0, 10).unwrap();
+        let noted = Store::open(&db)
+            .await
+            .unwrap()
+            .top_unanswered(0, 10)
+            .await
+            .unwrap();
         assert_eq!(noted.len(), 1, "{noted:?}");
         assert!(noted[0].text.contains("lunch"), "{noted:?}");
         assert!(
@@ -389,7 +394,7 @@ async fn ask_answers_in_the_interaction_callback_and_buttons_show_entries_and_ta
         assert_no_mentions_allowed(&shown.body["data"]);
 
         // 👍 → one feedback row; 👎 by the same user on the same reply changes it.
-        let store = Store::open(&db).unwrap();
+        let store = Store::open(&db).await.unwrap();
         let (up_id, up) = payload::component(
             "hb:vote:up:how-to-hip-hinge",
             None,
@@ -407,7 +412,7 @@ async fn ask_answers_in_the_interaction_callback_and_buttons_show_entries_and_ta
             )
             .await;
         assert_eq!(thanks.body["data"]["flags"], 64, "ephemeral");
-        let votes = store.votes_on_reply(reply_message).unwrap();
+        let votes = store.votes_on_reply(reply_message).await.unwrap();
         assert_eq!(votes.len(), 1);
         assert_eq!(
             (votes[0].entry_id.as_str(), votes[0].vote),
@@ -429,7 +434,7 @@ async fn ask_answers_in_the_interaction_callback_and_buttons_show_entries_and_ta
         fake.push_dispatch("INTERACTION_CREATE", down);
         fake.expect_request("the second vote", |r| r.is_callback(Some(down_id)), TIMEOUT)
             .await;
-        let votes = store.votes_on_reply(reply_message).unwrap();
+        let votes = store.votes_on_reply(reply_message).await.unwrap();
         assert_eq!(votes.len(), 1, "changed, not added");
         assert_eq!(votes[0].vote, Vote::Down);
 
@@ -446,7 +451,7 @@ async fn ask_answers_in_the_interaction_callback_and_buttons_show_entries_and_ta
         fake.push_dispatch("INTERACTION_CREATE", alice_up);
         fake.expect_requests_after(mark, "Alice's vote", 1, |r| r.is_callback(None), TIMEOUT)
             .await;
-        assert_eq!(store.votes_on_reply(reply_message).unwrap().len(), 2);
+        assert_eq!(store.votes_on_reply(reply_message).await.unwrap().len(), 2);
 
         assert!(
             fake.matching(|r| r.status == 400).is_empty(),
@@ -525,8 +530,10 @@ async fn channels_add_needs_manage_channels() {
         assert!(text.contains("Manage Channels"), "{text}");
         assert!(
             Store::open(&db)
+                .await
                 .unwrap()
                 .safety_channels()
+                .await
                 .unwrap()
                 .is_empty(),
             "nothing stored"
@@ -569,7 +576,12 @@ async fn channels_add_needs_manage_channels() {
         );
         assert_no_mentions_allowed(&done.body["data"]);
         assert_eq!(
-            Store::open(&db).unwrap().safety_channels().unwrap(),
+            Store::open(&db)
+                .await
+                .unwrap()
+                .safety_channels()
+                .await
+                .unwrap(),
             vec![CHANNEL]
         );
         fake.push_dispatch(
@@ -638,8 +650,10 @@ async fn restarting_the_bot_keeps_channels_and_feedback() {
         fake.expect_request("second vote", |r| r.is_callback(Some(id)), TIMEOUT)
             .await;
         let votes = Store::open(&db)
+            .await
             .unwrap()
             .votes_on_reply(reply_message)
+            .await
             .unwrap();
         assert_eq!(votes.len(), 1, "{votes:?}");
         assert_eq!(votes[0].vote, Vote::Down);

@@ -71,8 +71,13 @@ fn assert_no_mentions_allowed(body: &Value) {
     );
 }
 
-fn stored(db: &Path, channel: u64) -> Option<hingebot::store::TipSubscription> {
-    Store::open(db).unwrap().tip_subscription(channel).unwrap()
+async fn stored(db: &Path, channel: u64) -> Option<hingebot::store::TipSubscription> {
+    Store::open(db)
+        .await
+        .unwrap()
+        .tip_subscription(channel)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +112,7 @@ async fn a_manager_subscribes_a_channel_and_sees_the_next_post_time_and_status()
         assert!(status.contains("No tip has been posted"), "{status}");
         bot.stop().await.unwrap();
 
-        let sub = stored(&db, CHANNEL).expect("stored");
+        let sub = stored(&db, CHANNEL).await.expect("stored");
         assert_eq!(
             (sub.time.as_str(), sub.timezone.as_str(), sub.days.as_str()),
             ("08:30", "Europe/Berlin", "workdays")
@@ -162,7 +167,7 @@ async fn tips_commands_need_manage_channels_and_bad_zones_store_nothing() {
         assert!(gone.contains("was not getting daily tips"), "{gone}");
         bot.stop().await.unwrap();
 
-        assert_eq!(stored(&db, CHANNEL), None, "nothing stored");
+        assert_eq!(stored(&db, CHANNEL).await, None, "nothing stored");
     })
     .await;
 }
@@ -200,8 +205,10 @@ async fn unsubscribing_stops_the_tips_and_config_subscriptions_are_applied_at_st
         );
 
         bot.stop().await.expect("a clean stop");
-        assert_eq!(stored(&db, CHANNEL), None);
-        let sub = stored(&db, OTHER_CHANNEL).expect("the config subscription");
+        assert_eq!(stored(&db, CHANNEL).await, None);
+        let sub = stored(&db, OTHER_CHANNEL)
+            .await
+            .expect("the config subscription");
         assert_eq!(
             (sub.time.as_str(), sub.timezone.as_str(), sub.days.as_str()),
             ("07:15", "America/New_York", "everyday")
@@ -224,12 +231,13 @@ fn at(s: &str) -> Timestamp {
 }
 
 /// A store with `channels` subscribed every day at 08:30 UTC since `since`.
-fn subscribed_store(channels: &[u64], since: Timestamp) -> Arc<Store> {
-    let store = Store::open_in_memory().unwrap();
+async fn subscribed_store(channels: &[u64], since: Timestamp) -> Arc<Store> {
+    let store = Store::open_in_memory().await.unwrap();
     let schedule = TipSchedule::parse("08:30", "UTC", "everyday").unwrap();
     for &channel in channels {
         store
             .upsert_tip_subscription(channel, &schedule, since)
+            .await
             .unwrap();
     }
     store
@@ -256,7 +264,7 @@ async fn a_due_tip_is_posted_once_as_an_embed_with_a_learn_more_button_and_a_non
         let fake = FakeDiscord::start().await;
         // Two seconds before a Monday's 08:30 UTC post.
         let start = at("2025-01-06T08:29:58Z");
-        let store = subscribed_store(&[CHANNEL], start);
+        let store = subscribed_store(&[CHANNEL], start).await;
         let running = scheduler(&store, &fake.api_base(), TokioClock::starting_at(start));
         let handle = running.handle();
         let task = running.spawn();
@@ -291,7 +299,11 @@ async fn a_due_tip_is_posted_once_as_an_embed_with_a_learn_more_button_and_a_non
             .await
             .expect("the scheduler stops")
             .unwrap();
-        let claim = store.latest_tip_claim(CHANNEL).unwrap().expect("claimed");
+        let claim = store
+            .latest_tip_claim(CHANNEL)
+            .await
+            .unwrap()
+            .expect("claimed");
         assert_eq!(claim.tip_id, tip.id);
         assert!(claim.sent_at.is_some(), "{claim:?}");
         let message_id: u64 = post.response["id"].as_str().unwrap().parse().unwrap();
@@ -396,16 +408,17 @@ async fn a_deleted_channel_is_paused_and_other_channels_still_get_their_tip() {
         let seen: Seen = Arc::default();
         let base = lost_channel_server(Arc::clone(&seen)).await;
         let start = at("2025-01-06T08:29:59Z");
-        let store = subscribed_store(&[LOST_CHANNEL, OTHER_CHANNEL], start);
+        let store = subscribed_store(&[LOST_CHANNEL, OTHER_CHANNEL], start).await;
         let running = scheduler(&store, &base, TokioClock::starting_at(start));
         let handle = running.handle();
         let task = running.spawn();
 
         let deadline = tokio::time::Instant::now() + TIMEOUT;
         let paused = loop {
-            let sub = store.tip_subscription(LOST_CHANNEL).unwrap().unwrap();
+            let sub = store.tip_subscription(LOST_CHANNEL).await.unwrap().unwrap();
             let sent = store
                 .latest_tip_claim(OTHER_CHANNEL)
+                .await
                 .unwrap()
                 .is_some_and(|c| c.sent_at.is_some());
             if !sub.is_active() && sent {
@@ -441,7 +454,7 @@ async fn over_three_simulated_days_each_day_gets_one_different_tip_at_its_time()
     within(Duration::from_secs(30 * 24 * 3600), async {
         let fake = FakeDiscord::start().await;
         let start = at("2025-01-06T08:00:00Z");
-        let store = subscribed_store(&[CHANNEL], start);
+        let store = subscribed_store(&[CHANNEL], start).await;
         let clock = TokioClock::starting_at(start);
         let running = scheduler(&store, &fake.api_base(), clock);
         let handle = running.handle();

@@ -3,7 +3,7 @@
 //! exactly once per channel and local day across restarts, failures and late starts.
 
 use hingebot::knowledge::Tip;
-use hingebot::store::Store;
+use hingebot::store::{tip_post_nonce, ClaimOutcome, LeaseOwner, Store, TipClaimRequest};
 use hingebot::tips::rotation::{cycle_order, record, remaining};
 use hingebot::tips::{
     due_now, next_post, next_tip, previous_post, Clock, Due, PostError, PostOutcome, RotationState,
@@ -422,23 +422,23 @@ fn a_handled_day_is_not_due_again() {
 
 /// Posts `days` tips for a channel, persisting the rotation in `store` between days as the
 /// scheduler does.
-fn post_days(store: &Store, all: &[Tip], channel: u64, days: usize) -> Vec<String> {
+async fn post_days(store: &Store, all: &[Tip], channel: u64, days: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for _ in 0..days {
-        let state = store.tip_rotation(channel).unwrap();
+        let state = store.tip_rotation(channel).await.unwrap();
         let (tip, next) = next_tip(all, channel, &state).unwrap();
-        store.save_tip_rotation(channel, &next).unwrap();
+        store.save_tip_rotation(channel, &next).await.unwrap();
         ids.push(tip.id.clone());
     }
     ids
 }
 
-#[test]
-fn sixty_tips_give_sixty_distinct_tips_in_sixty_days_per_channel() {
-    let store = Store::open_in_memory().unwrap();
+#[tokio::test]
+async fn sixty_tips_give_sixty_distinct_tips_in_sixty_days_per_channel() {
+    let store = Store::open_in_memory().await.unwrap();
     let all = tips(60);
     for channel in [1, 2, 1_234_567_890_123_456_789] {
-        let ids = post_days(&store, &all, channel, 60);
+        let ids = post_days(&store, &all, channel, 60).await;
         let distinct: HashSet<&String> = ids.iter().collect();
         assert_eq!(distinct.len(), 60, "channel {channel}");
     }
@@ -463,43 +463,43 @@ fn different_channels_walk_different_orders() {
     assert!(firsts.len() > 10, "{firsts:?}");
 }
 
-#[test]
-fn the_next_cycle_is_a_new_order_without_repeats() {
-    let store = Store::open_in_memory().unwrap();
+#[tokio::test]
+async fn the_next_cycle_is_a_new_order_without_repeats() {
+    let store = Store::open_in_memory().await.unwrap();
     let all = tips(60);
-    let first = post_days(&store, &all, 9, 60);
-    let second = post_days(&store, &all, 9, 60);
-    assert_eq!(store.tip_rotation(9).unwrap().cycle, 1);
+    let first = post_days(&store, &all, 9, 60).await;
+    let second = post_days(&store, &all, 9, 60).await;
+    assert_eq!(store.tip_rotation(9).await.unwrap().cycle, 1);
     assert_eq!(second.iter().collect::<HashSet<_>>().len(), 60);
     assert_ne!(first, second);
     assert_ne!(first.last(), second.first());
 }
 
-#[test]
-fn rotation_is_stable_across_reloads() {
+#[tokio::test]
+async fn rotation_is_stable_across_reloads() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tips.sqlite3");
     let all = tips(60);
     // One run of 90 days...
-    let continuous = post_days(&Store::open_in_memory().unwrap(), &all, 77, 90);
+    let continuous = post_days(&Store::open_in_memory().await.unwrap(), &all, 77, 90).await;
     // ...equals 90 days with the database closed and reopened every day.
     let mut reloaded = Vec::new();
     for _ in 0..90 {
-        let store = Store::open(&path).unwrap();
-        reloaded.extend(post_days(&store, &all, 77, 1));
+        let store = Store::open(&path).await.unwrap();
+        reloaded.extend(post_days(&store, &all, 77, 1).await);
     }
     assert_eq!(continuous, reloaded);
 }
 
-#[test]
-fn adding_tips_mid_cycle_keeps_no_repeat_and_keeps_the_remaining_order() {
-    let store = Store::open_in_memory().unwrap();
+#[tokio::test]
+async fn adding_tips_mid_cycle_keeps_no_repeat_and_keeps_the_remaining_order() {
+    let store = Store::open_in_memory().await.unwrap();
     let old = tips(60);
-    let mut first_half = post_days(&store, &old, 5, 30);
+    let mut first_half = post_days(&store, &old, 5, 30).await;
 
     let mut grown = old.clone();
     grown.extend((0..10).map(|i| tip(&format!("new-tip-{i}"))));
-    let state = store.tip_rotation(5).unwrap();
+    let state = store.tip_rotation(5).await.unwrap();
     assert_eq!(state.cycle, 0, "adding tips must not reset the rotation");
     assert_eq!(remaining(&grown, &state), 40);
 
@@ -509,7 +509,7 @@ fn adding_tips_mid_cycle_keeps_no_repeat_and_keeps_the_remaining_order() {
         .filter(|t| !state.posted.contains(&t.id))
         .map(|t| t.id.clone())
         .collect();
-    let rest = post_days(&store, &grown, 5, 40);
+    let rest = post_days(&store, &grown, 5, 40).await;
     let old_in_rest: Vec<String> = rest
         .iter()
         .filter(|id| id.starts_with("tip-"))
@@ -519,31 +519,31 @@ fn adding_tips_mid_cycle_keeps_no_repeat_and_keeps_the_remaining_order() {
 
     first_half.extend(rest);
     assert_eq!(first_half.iter().collect::<HashSet<_>>().len(), 70);
-    assert_eq!(store.tip_rotation(5).unwrap().cycle, 0);
+    assert_eq!(store.tip_rotation(5).await.unwrap().cycle, 0);
     // Day 71 starts the next cycle.
-    post_days(&store, &grown, 5, 1);
-    assert_eq!(store.tip_rotation(5).unwrap().cycle, 1);
+    post_days(&store, &grown, 5, 1).await;
+    assert_eq!(store.tip_rotation(5).await.unwrap().cycle, 1);
 }
 
-#[test]
-fn removed_tips_are_skipped_and_the_cycle_still_ends() {
-    let store = Store::open_in_memory().unwrap();
+#[tokio::test]
+async fn removed_tips_are_skipped_and_the_cycle_still_ends() {
+    let store = Store::open_in_memory().await.unwrap();
     let all = tips(10);
-    let posted = post_days(&store, &all, 3, 4);
+    let posted = post_days(&store, &all, 3, 4).await;
     let kept: Vec<Tip> = all
         .iter()
         .filter(|t| t.id != "tip-009" && t.id != posted[0])
         .cloned()
         .collect();
-    let rest = post_days(&store, &kept, 3, 5);
+    let rest = post_days(&store, &kept, 3, 5).await;
     assert!(!rest.contains(&"tip-009".to_string()));
     let mut seen: Vec<&String> = posted.iter().chain(&rest).collect();
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 9);
-    assert_eq!(store.tip_rotation(3).unwrap().cycle, 0);
-    post_days(&store, &kept, 3, 1);
-    assert_eq!(store.tip_rotation(3).unwrap().cycle, 1);
+    assert_eq!(store.tip_rotation(3).await.unwrap().cycle, 0);
+    post_days(&store, &kept, 3, 1).await;
+    assert_eq!(store.tip_rotation(3).await.unwrap().cycle, 1);
 }
 
 #[test]
@@ -679,19 +679,20 @@ struct World {
 
 impl World {
     /// An empty store, 60 tips, and a clock reading `start` that follows tokio's paused clock.
-    fn new(start: &str) -> World {
+    async fn new(start: &str) -> World {
         let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(at(start)));
         World {
-            store: Store::open_in_memory().unwrap(),
+            store: Store::open_in_memory().await.unwrap(),
             poster: FakePoster::new(Arc::clone(&clock)),
             clock,
             tips: tips(60),
         }
     }
 
-    fn subscribe(&self, channel: u64, time: &str, tz: &str, days: &str, since: &str) {
+    async fn subscribe(&self, channel: u64, time: &str, tz: &str, days: &str, since: &str) {
         self.store
             .upsert_tip_subscription(channel, &schedule(time, tz, days), at(since))
+            .await
             .unwrap();
     }
 
@@ -730,21 +731,23 @@ fn assert_no_repeated_tip(posts: &[Posted]) {
 
 #[tokio::test(start_paused = true)]
 async fn two_zones_over_a_week_with_a_restart_mid_post_post_exactly_once_per_due_day() {
-    let w = World::new("2025-03-27T00:00:00Z");
+    let w = World::new("2025-03-27T00:00:00Z").await;
     w.subscribe(
         BERLIN,
         "08:30",
         "Europe/Berlin",
         "workdays",
         "2025-03-26T12:00:00Z",
-    );
+    )
+    .await;
     w.subscribe(
         NEW_YORK,
         "07:00",
         "America/New_York",
         "everyday",
         "2025-03-26T12:00:00Z",
-    );
+    )
+    .await;
     // Saturday's New York post is in flight when the bot is killed.
     w.poster
         .set(NEW_YORK, Some(Behaviour::HangOn(day("2025-03-29"))));
@@ -756,7 +759,7 @@ async fn two_zones_over_a_week_with_a_restart_mid_post_post_exactly_once_per_due
     assert!(first_run.await.unwrap_err().is_cancelled());
 
     // Claimed, not sent.
-    let pending = w.store.unsent_tip_claims().unwrap();
+    let pending = w.store.unsent_tip_claims().await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(
         (pending[0].channel_id, pending[0].local_date),
@@ -807,27 +810,32 @@ async fn two_zones_over_a_week_with_a_restart_mid_post_post_exactly_once_per_due
     );
     assert_no_repeated_tip(&w.poster.posts_to(BERLIN));
     assert_no_repeated_tip(&w.poster.posts_to(NEW_YORK));
-    assert!(w.store.unsent_tip_claims().unwrap().is_empty());
-    assert_eq!(w.store.tip_rotation(NEW_YORK).unwrap().posted.len(), 7);
+    assert!(w.store.unsent_tip_claims().await.unwrap().is_empty());
+    assert_eq!(
+        w.store.tip_rotation(NEW_YORK).await.unwrap().posted.len(),
+        7
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_channel_that_is_gone_is_paused_and_not_retried_while_others_keep_posting() {
-    let w = World::new("2025-01-06T00:00:00Z");
+    let w = World::new("2025-01-06T00:00:00Z").await;
     w.subscribe(
         BERLIN,
         "08:30",
         "Europe/Berlin",
         "everyday",
         "2025-01-05T00:00:00Z",
-    );
+    )
+    .await;
     w.subscribe(
         NEW_YORK,
         "07:00",
         "America/New_York",
         "everyday",
         "2025-01-05T00:00:00Z",
-    );
+    )
+    .await;
     w.poster.set(BERLIN, Some(Behaviour::Gone));
 
     let scheduler = w.scheduler(SchedulerOptions::default()).spawn();
@@ -835,9 +843,9 @@ async fn a_channel_that_is_gone_is_paused_and_not_retried_while_others_keep_post
     scheduler.abort();
 
     assert_eq!(w.poster.attempts_to(BERLIN), [day("2025-01-06")]);
-    let sub = w.store.tip_subscription(BERLIN).unwrap().unwrap();
+    let sub = w.store.tip_subscription(BERLIN).await.unwrap().unwrap();
     assert!(sub.paused_reason.unwrap().contains("Unknown Channel"));
-    let claim = w.store.latest_tip_claim(BERLIN).unwrap().unwrap();
+    let claim = w.store.latest_tip_claim(BERLIN).await.unwrap().unwrap();
     assert!(claim.sent_at.is_none() && claim.skipped_reason.is_some());
     // New York kept its daily post.
     assert_eq!(w.poster.posts_to(NEW_YORK).len(), 5);
@@ -846,8 +854,9 @@ async fn a_channel_that_is_gone_is_paused_and_not_retried_while_others_keep_post
 
 #[tokio::test(start_paused = true)]
 async fn a_transient_failure_is_retried_with_backoff_and_posts_once() {
-    let w = World::new("2025-01-06T00:00:00Z");
-    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-05T00:00:00Z");
+    let w = World::new("2025-01-06T00:00:00Z").await;
+    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-05T00:00:00Z")
+        .await;
     w.poster.set(BERLIN, Some(Behaviour::FailTimes(2)));
 
     let scheduler = w.scheduler(SchedulerOptions::default()).spawn();
@@ -865,8 +874,9 @@ async fn a_transient_failure_is_retried_with_backoff_and_posts_once() {
 #[tokio::test(start_paused = true)]
 async fn a_bot_back_within_the_grace_window_posts_late_once() {
     // Down at 08:30, back at 10:15: 1 h 45 min late, within the 2-hour grace window.
-    let w = World::new("2025-01-06T10:15:00Z");
-    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z");
+    let w = World::new("2025-01-06T10:15:00Z").await;
+    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z")
+        .await;
 
     let scheduler = w.scheduler(SchedulerOptions::default()).spawn();
     w.sleep_until("2025-01-08T00:00:00Z").await;
@@ -884,8 +894,9 @@ async fn a_bot_back_within_the_grace_window_posts_late_once() {
 #[tokio::test(start_paused = true)]
 async fn a_bot_back_after_the_grace_window_skips_to_the_next_day() {
     // Back at 10:45: 2 h 15 min late, past the grace window.
-    let w = World::new("2025-01-06T10:45:00Z");
-    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z");
+    let w = World::new("2025-01-06T10:45:00Z").await;
+    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z")
+        .await;
 
     let scheduler = w.scheduler(SchedulerOptions::default()).spawn();
     w.sleep_until("2025-01-08T00:00:00Z").await;
@@ -899,8 +910,9 @@ async fn a_bot_back_after_the_grace_window_skips_to_the_next_day() {
 
 #[tokio::test(start_paused = true)]
 async fn the_grace_window_comes_from_the_config() {
-    let w = World::new("2025-01-06T09:00:00Z");
-    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z");
+    let w = World::new("2025-01-06T09:00:00Z").await;
+    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z")
+        .await;
     let settings = hingebot::config::TipsSettings {
         grace_minutes: 15,
         ..Default::default()
@@ -917,22 +929,36 @@ async fn the_grace_window_comes_from_the_config() {
 
 #[tokio::test(start_paused = true)]
 async fn a_claim_left_by_a_crash_past_the_grace_window_is_given_up_and_its_tip_comes_next() {
-    let w = World::new("2025-01-06T11:00:00Z");
-    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z");
+    let w = World::new("2025-01-06T11:00:00Z").await;
+    w.subscribe(BERLIN, "08:30", "UTC", "workdays", "2025-01-03T00:00:00Z")
+        .await;
     // The previous run claimed Monday's post at 08:30 and died before sending it.
     let (tip, _) = next_tip(&w.tips, BERLIN, &RotationState::default()).unwrap();
     let tip = tip.id.clone();
     let monday = day("2025-01-06");
-    assert!(w
+    let request = TipClaimRequest {
+        channel_id: BERLIN,
+        local_date: monday,
+        tip_id: tip.clone(),
+    };
+    let crashed = LeaseOwner::named("a-process-that-died");
+    let claim = w
         .store
-        .claim_tip_post(BERLIN, monday, &tip, at("2025-01-06T08:30:00Z"))
-        .unwrap());
+        .claim_tip_post(
+            request,
+            &crashed,
+            at("2025-01-06T08:30:00Z"),
+            SignedDuration::from_mins(2),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(claim, ClaimOutcome::Granted(_)), "{claim:?}");
 
     let scheduler = w.scheduler(SchedulerOptions::default()).spawn();
     w.sleep_until("2025-01-08T00:00:00Z").await;
     scheduler.abort();
 
-    let claims = w.store.tip_claims(BERLIN).unwrap();
+    let claims = w.store.tip_claims(BERLIN).await.unwrap();
     assert!(claims[0]
         .skipped_reason
         .as_deref()
@@ -949,8 +975,9 @@ async fn a_claim_left_by_a_crash_past_the_grace_window_is_given_up_and_its_tip_c
 
 #[tokio::test(start_paused = true)]
 async fn subscribing_after_todays_time_starts_tomorrow() {
-    let w = World::new("2025-01-06T09:00:00Z");
-    w.subscribe(BERLIN, "08:30", "UTC", "everyday", "2025-01-06T09:00:00Z");
+    let w = World::new("2025-01-06T09:00:00Z").await;
+    w.subscribe(BERLIN, "08:30", "UTC", "everyday", "2025-01-06T09:00:00Z")
+        .await;
 
     let scheduler = w.scheduler(SchedulerOptions::default()).spawn();
     w.sleep_until("2025-01-08T00:00:00Z").await;
@@ -964,7 +991,7 @@ async fn subscribing_after_todays_time_starts_tomorrow() {
 
 #[tokio::test(start_paused = true)]
 async fn a_subscription_change_wakes_the_scheduler_early() {
-    let w = World::new("2025-01-06T08:00:00Z");
+    let w = World::new("2025-01-06T08:00:00Z").await;
     // Without a wake-up the scheduler would sleep a whole day.
     let options = SchedulerOptions {
         max_sleep: Duration::from_secs(24 * 3600),
@@ -975,7 +1002,8 @@ async fn a_subscription_change_wakes_the_scheduler_early() {
     let task = scheduler.spawn();
 
     w.sleep_until("2025-01-06T08:01:00Z").await;
-    w.subscribe(BERLIN, "08:10", "UTC", "everyday", "2025-01-06T08:01:00Z");
+    w.subscribe(BERLIN, "08:10", "UTC", "everyday", "2025-01-06T08:01:00Z")
+        .await;
     handle.subscriptions_changed();
     w.sleep_until("2025-01-06T09:00:00Z").await;
     handle.shutdown();
@@ -989,17 +1017,19 @@ async fn a_subscription_change_wakes_the_scheduler_early() {
 
 #[tokio::test(start_paused = true)]
 async fn unsubscribing_stops_posts_and_resubscribing_continues_the_rotation() {
-    let w = World::new("2025-01-06T00:00:00Z");
-    w.subscribe(BERLIN, "08:30", "UTC", "everyday", "2025-01-05T00:00:00Z");
+    let w = World::new("2025-01-06T00:00:00Z").await;
+    w.subscribe(BERLIN, "08:30", "UTC", "everyday", "2025-01-05T00:00:00Z")
+        .await;
     let scheduler = w.scheduler(SchedulerOptions::default());
     let handle = scheduler.handle();
     let task = scheduler.spawn();
 
     w.sleep_until("2025-01-08T00:00:00Z").await;
-    assert!(w.store.remove_tip_subscription(BERLIN).unwrap());
+    assert!(w.store.remove_tip_subscription(BERLIN).await.unwrap());
     handle.subscriptions_changed();
     w.sleep_until("2025-01-10T00:00:00Z").await;
-    w.subscribe(BERLIN, "08:30", "UTC", "everyday", "2025-01-10T00:00:00Z");
+    w.subscribe(BERLIN, "08:30", "UTC", "everyday", "2025-01-10T00:00:00Z")
+        .await;
     handle.subscriptions_changed();
     w.sleep_until("2025-01-12T00:00:00Z").await;
     handle.shutdown();
@@ -1020,16 +1050,11 @@ async fn unsubscribing_stops_posts_and_resubscribing_continues_the_rotation() {
 
 #[test]
 fn the_nonce_is_stable_per_channel_and_day_and_fits_discord() {
-    let post = |channel, d: &str| TipPost {
-        channel_id: channel,
-        local_date: day(d),
-        scheduled_at: at("2025-01-06T08:30:00Z"),
-        tip: tip("a"),
-    };
-    let a = post(1, "2025-01-06").nonce();
-    assert_eq!(a, post(1, "2025-01-06").nonce());
-    assert_ne!(a, post(2, "2025-01-06").nonce());
-    assert_ne!(a, post(1, "2025-01-07").nonce());
+    let nonce = |channel, d: &str| tip_post_nonce(channel, day(d));
+    let a = nonce(1, "2025-01-06");
+    assert_eq!(a, nonce(1, "2025-01-06"));
+    assert_ne!(a, nonce(2, "2025-01-06"));
+    assert_ne!(a, nonce(1, "2025-01-07"));
     assert!(
         a.len() <= 25 && a.bytes().all(|b| b.is_ascii_digit()),
         "{a}"

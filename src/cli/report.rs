@@ -110,10 +110,10 @@ pub fn least_helpful(votes: &[EntryVotes], limit: usize) -> Vec<&EntryVotes> {
 }
 
 /// Writes the report for the period `args.since` ending now.
-pub fn run(args: &ReportArgs, store: &Store, out: &mut dyn Write) -> anyhow::Result<()> {
+pub async fn run(args: &ReportArgs, store: &Store, out: &mut dyn Write) -> anyhow::Result<()> {
     let from = crate::store::now_unix() - args.since.seconds;
-    let unanswered = store.top_unanswered(from, TOP_UNANSWERED)?;
-    let mut votes = store.votes_since(from)?;
+    let unanswered = store.top_unanswered(from, TOP_UNANSWERED).await?;
+    let mut votes = store.votes_since(from).await?;
     votes.sort_by(|a, b| {
         (b.up + b.down)
             .cmp(&(a.up + a.down))
@@ -202,21 +202,25 @@ mod tests {
         }
     }
 
-    fn store_with_activity() -> std::sync::Arc<Store> {
-        let store = Store::open_in_memory().unwrap();
+    async fn store_with_activity() -> std::sync::Arc<Store> {
+        let store = Store::open_in_memory().await.unwrap();
         for q in [
             "how heavy is too heavy",
             "kettlebell swing",
             "how heavy is too heavy",
         ] {
-            store.record_unanswered(q).unwrap();
+            store.record_unanswered(q).await.unwrap();
         }
-        store.record_vote(1, "a", "wall-drill", Vote::Up).unwrap();
-        store.record_vote(1, "b", "wall-drill", Vote::Up).unwrap();
-        store.record_vote(2, "a", "stance", Vote::Down).unwrap();
-        store.record_vote(2, "b", "stance", Vote::Down).unwrap();
-        store.record_vote(3, "a", "knee-bend", Vote::Up).unwrap();
-        store.record_vote(3, "b", "knee-bend", Vote::Down).unwrap();
+        for (reply, user, entry, vote) in [
+            (1, "a", "wall-drill", Vote::Up),
+            (1, "b", "wall-drill", Vote::Up),
+            (2, "a", "stance", Vote::Down),
+            (2, "b", "stance", Vote::Down),
+            (3, "a", "knee-bend", Vote::Up),
+            (3, "b", "knee-bend", Vote::Down),
+        ] {
+            store.record_vote(reply, user, entry, vote).await.unwrap();
+        }
         store
     }
 
@@ -239,10 +243,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_text_report_lists_unanswered_questions_votes_and_least_helpful_entries() {
+    #[tokio::test]
+    async fn the_text_report_lists_unanswered_questions_votes_and_least_helpful_entries() {
+        let store = store_with_activity().await;
         let mut out = Vec::new();
-        run(&args("7d", false), &store_with_activity(), &mut out).unwrap();
+        run(&args("7d", false), &store, &mut out).await.unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("   2×  how heavy is too heavy"), "{text}");
         assert!(text.contains("   1×  kettlebell swing"), "{text}");
@@ -262,10 +267,11 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_json_report_has_the_same_facts() {
+    #[tokio::test]
+    async fn the_json_report_has_the_same_facts() {
+        let store = store_with_activity().await;
         let mut out = Vec::new();
-        run(&args("24h", true), &store_with_activity(), &mut out).unwrap();
+        run(&args("24h", true), &store, &mut out).await.unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["since"], "24h");
         assert_eq!(v["unanswered"][0]["text"], "how heavy is too heavy");
@@ -275,14 +281,15 @@ mod tests {
         assert_eq!(v["least_helpful"][1]["helpful_share"], 0.5);
     }
 
-    #[test]
-    fn an_empty_database_gives_an_empty_report() {
+    #[tokio::test]
+    async fn an_empty_database_gives_an_empty_report() {
         let mut out = Vec::new();
         run(
             &args("7d", false),
-            &Store::open_in_memory().unwrap(),
+            &Store::open_in_memory().await.unwrap(),
             &mut out,
         )
+        .await
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(

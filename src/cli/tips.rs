@@ -83,7 +83,7 @@ enum ScheduleSource {
 
 /// Lists the next posts a channel would get, from its stored schedule and rotation. Reads only.
 /// A channel without a subscription previews the default schedule and says so.
-pub fn run_preview(
+pub async fn run_preview(
     args: &TipsPreviewArgs,
     kb: &KnowledgeBase,
     store: &Store,
@@ -92,8 +92,8 @@ pub fn run_preview(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let channel = args.channel;
-    let (schedule, source) = preview_schedule(channel, store, config)?;
-    let mut state = store.tip_rotation(channel)?;
+    let (schedule, source) = preview_schedule(channel, store, config).await?;
+    let mut state = store.tip_rotation(channel).await?;
     let mut posts = Vec::with_capacity(usize::from(args.days));
     let mut after = now;
     for _ in 0..args.days {
@@ -158,12 +158,12 @@ pub fn run_preview(
     Ok(())
 }
 
-fn preview_schedule(
+async fn preview_schedule(
     channel: u64,
     store: &Store,
     config: &Config,
 ) -> anyhow::Result<(TipSchedule, ScheduleSource)> {
-    if let Some(sub) = store.tip_subscription(channel)? {
+    if let Some(sub) = store.tip_subscription(channel).await? {
         let schedule = sub
             .schedule()
             .with_context(|| format!("channel {channel}'s stored subscription is invalid"))?;
@@ -191,9 +191,9 @@ fn preview_schedule(
 
 /// Upserts every `[[tips.subscriptions]]` into the store; run at start-up, before the scheduler.
 /// Idempotent: an unchanged subscription is not rewritten (and a paused one stays paused).
-/// Everything is validated first, so a bad entry changes nothing. Returns how many were created or
-/// changed.
-pub fn apply_config_subscriptions(config: &Config, store: &Store) -> anyhow::Result<usize> {
+/// Everything is validated first and written in one transaction, so a bad entry changes nothing.
+/// Returns how many were created or changed.
+pub async fn apply_config_subscriptions(config: &Config, store: &Store) -> anyhow::Result<usize> {
     default_schedule(&config.tips).context("config: tips.default_time / tips.default_timezone")?;
     let mut seen = HashSet::new();
     let mut schedules = Vec::with_capacity(config.tips.subscriptions.len());
@@ -208,10 +208,12 @@ pub fn apply_config_subscriptions(config: &Config, store: &Store) -> anyhow::Res
             .with_context(|| format!("config: tips.subscriptions[{i}] (channel {})", s.channel))?;
         schedules.push((s.channel, schedule));
     }
-    let now = Timestamp::now();
+    let changes = store
+        .upsert_tip_subscriptions(&schedules, Timestamp::now())
+        .await?;
     let mut changed = 0;
-    for (channel, schedule) in schedules {
-        match store.upsert_tip_subscription(channel, &schedule, now)? {
+    for ((channel, schedule), change) in schedules.iter().zip(changes) {
+        match change {
             SubscriptionChange::Unchanged => {
                 debug!(channel, "config tip subscription unchanged");
             }
@@ -252,6 +254,20 @@ mod tests {
             })
             .collect();
         KnowledgeBase::new(vec![entry], tips, vec![], "test".into())
+    }
+
+    async fn preview_text(
+        args: &TipsPreviewArgs,
+        kb: &KnowledgeBase,
+        store: &Store,
+        config: &Config,
+        now: Timestamp,
+    ) -> String {
+        let mut out = Vec::new();
+        run_preview(args, kb, store, config, now, &mut out)
+            .await
+            .unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     fn text(f: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()>) -> String {
@@ -297,25 +313,24 @@ mod tests {
         );
     }
 
-    #[test]
-    fn preview_lists_the_channels_next_workday_posts_without_changing_state() {
-        let store = Store::open_in_memory().unwrap();
+    #[tokio::test]
+    async fn preview_lists_the_channels_next_workday_posts_without_changing_state() {
+        let store = Store::open_in_memory().await.unwrap();
         let schedule = TipSchedule::parse("08:30", "Europe/Berlin", "workdays").unwrap();
         store
             .upsert_tip_subscription(42, &schedule, monday_morning())
+            .await
             .unwrap();
         let kb = kb(10);
         let config = Config::default();
-        let out = text(|o| {
-            run_preview(
-                &preview(42, 6, false),
-                &kb,
-                &store,
-                &config,
-                monday_morning(),
-                o,
-            )
-        });
+        let out = preview_text(
+            &preview(42, 6, false),
+            &kb,
+            &store,
+            &config,
+            monday_morning(),
+        )
+        .await;
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines[0],
@@ -334,31 +349,33 @@ mod tests {
             ]
         );
         assert!(lines[1].contains("08:30 Europe/Berlin"));
-        assert_eq!(store.tip_rotation(42).unwrap(), RotationState::default());
-        assert!(store.tip_claims(42).unwrap().is_empty());
+        assert_eq!(
+            store.tip_rotation(42).await.unwrap(),
+            RotationState::default()
+        );
+        assert!(store.tip_claims(42).await.unwrap().is_empty());
     }
 
-    #[test]
-    fn preview_follows_the_persisted_rotation() {
-        let store = Store::open_in_memory().unwrap();
+    #[tokio::test]
+    async fn preview_follows_the_persisted_rotation() {
+        let store = Store::open_in_memory().await.unwrap();
         let schedule = TipSchedule::parse("08:30", "UTC", "everyday").unwrap();
         store
             .upsert_tip_subscription(42, &schedule, monday_morning())
+            .await
             .unwrap();
         let kb = kb(10);
         let (first, state) = next_tip(kb.tips(), 42, &RotationState::default()).unwrap();
         let (second, _) = next_tip(kb.tips(), 42, &state).unwrap();
-        store.save_tip_rotation(42, &state).unwrap();
-        let json = text(|o| {
-            run_preview(
-                &preview(42, 1, true),
-                &kb,
-                &store,
-                &Config::default(),
-                monday_morning(),
-                o,
-            )
-        });
+        store.save_tip_rotation(42, &state).await.unwrap();
+        let json = preview_text(
+            &preview(42, 1, true),
+            &kb,
+            &store,
+            &Config::default(),
+            monday_morning(),
+        )
+        .await;
         let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(
             rows,
@@ -367,41 +384,37 @@ mod tests {
         assert_ne!(first.id, second.id);
     }
 
-    #[test]
-    fn preview_of_an_unsubscribed_channel_uses_the_default_schedule_and_says_so() {
-        let store = Store::open_in_memory().unwrap();
+    #[tokio::test]
+    async fn preview_of_an_unsubscribed_channel_uses_the_default_schedule_and_says_so() {
+        let store = Store::open_in_memory().await.unwrap();
         let config = Config::default();
-        let out = text(|o| {
-            run_preview(
-                &preview(7, 2, false),
-                &kb(3),
-                &store,
-                &config,
-                monday_morning(),
-                o,
-            )
-        });
+        let out = preview_text(
+            &preview(7, 2, false),
+            &kb(3),
+            &store,
+            &config,
+            monday_morning(),
+        )
+        .await;
         assert!(
             out.starts_with("Channel 7 has no tip subscription. With the default schedule (08:30 UTC, workdays (Mon–Fri)) it would get:\n"),
             "{out}"
         );
         assert_eq!(out.lines().count(), 3);
-        assert!(store.tip_subscription(7).unwrap().is_none());
+        assert!(store.tip_subscription(7).await.unwrap().is_none());
     }
 
-    #[test]
-    fn preview_json_is_an_array_of_date_time_timezone_tip() {
-        let store = Store::open_in_memory().unwrap();
-        let out = text(|o| {
-            run_preview(
-                &preview(7, 3, true),
-                &kb(3),
-                &store,
-                &Config::default(),
-                monday_morning(),
-                o,
-            )
-        });
+    #[tokio::test]
+    async fn preview_json_is_an_array_of_date_time_timezone_tip() {
+        let store = Store::open_in_memory().await.unwrap();
+        let out = preview_text(
+            &preview(7, 3, true),
+            &kb(3),
+            &store,
+            &Config::default(),
+            monday_morning(),
+        )
+        .await;
         let rows: Vec<serde_json::Map<String, serde_json::Value>> =
             serde_json::from_str(&out).unwrap();
         assert_eq!(rows.len(), 3);
@@ -414,9 +427,9 @@ mod tests {
         assert_eq!(tips.len(), 3);
     }
 
-    #[test]
-    fn config_subscriptions_apply_once_and_restarts_change_nothing() {
-        let store = Store::open_in_memory().unwrap();
+    #[tokio::test]
+    async fn config_subscriptions_apply_once_and_restarts_change_nothing() {
+        let store = Store::open_in_memory().await.unwrap();
         let mut config = Config::default();
         config.tips.subscriptions = vec![
             TipSubscriptionSetting {
@@ -432,17 +445,23 @@ mod tests {
                 days: "daily".into(),
             },
         ];
-        assert_eq!(apply_config_subscriptions(&config, &store).unwrap(), 2);
-        let before = store.tip_subscriptions().unwrap();
+        assert_eq!(
+            apply_config_subscriptions(&config, &store).await.unwrap(),
+            2
+        );
+        let before = store.tip_subscriptions().await.unwrap();
         assert_eq!(before[0].timezone, "Europe/Berlin");
         assert_eq!(before[1].days, "everyday");
-        assert_eq!(apply_config_subscriptions(&config, &store).unwrap(), 0);
-        assert_eq!(store.tip_subscriptions().unwrap(), before);
+        assert_eq!(
+            apply_config_subscriptions(&config, &store).await.unwrap(),
+            0
+        );
+        assert_eq!(store.tip_subscriptions().await.unwrap(), before);
     }
 
-    #[test]
-    fn a_bad_config_subscription_names_the_entry_and_applies_nothing() {
-        let store = Store::open_in_memory().unwrap();
+    #[tokio::test]
+    async fn a_bad_config_subscription_names_the_entry_and_applies_nothing() {
+        let store = Store::open_in_memory().await.unwrap();
         let config = Config::parse(
             "[[tips.subscriptions]]\nchannel = 1\ntime = \"08:30\"\ntimezone = \"UTC\"\n\
              [[tips.subscriptions]]\nchannel = 2\ntime = \"08:30\"\ntimezone = \"CEST\"\n",
@@ -451,10 +470,12 @@ mod tests {
         .unwrap();
         let err = format!(
             "{:#}",
-            apply_config_subscriptions(&config, &store).unwrap_err()
+            apply_config_subscriptions(&config, &store)
+                .await
+                .unwrap_err()
         );
         assert!(err.contains("tips.subscriptions[1] (channel 2)"), "{err}");
         assert!(err.contains("`CEST`"), "{err}");
-        assert!(store.tip_subscriptions().unwrap().is_empty());
+        assert!(store.tip_subscriptions().await.unwrap().is_empty());
     }
 }

@@ -108,9 +108,8 @@ pub async fn handle(
         Action::Vote(vote, entry_id) => {
             let reply_id = interaction.message.id.get();
             let user_hash = bot.users.hash(interaction.user.id.get());
-            let entry = entry_id.clone();
             bot.store
-                .call(move |s| s.record_vote(reply_id, &user_hash, &entry, vote))
+                .record_vote(reply_id, &user_hash, &entry_id, vote)
                 .await?;
             let text = match vote {
                 Vote::Up => "Thanks! Glad it helped. 👍",

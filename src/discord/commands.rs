@@ -196,10 +196,7 @@ pub async fn channels_add(
     let channel = channel.unwrap_or_else(|| ctx.channel_id()).get();
     let bot = ctx.data();
     let by = bot.users.hash(ctx.author().id.get());
-    let added = bot
-        .store
-        .call(move |s| s.add_safety_channel(channel, Some(&by)))
-        .await?;
+    let added = bot.store.add_safety_channel(channel, Some(&by)).await?;
     bot.set_safety_channel(channel, true);
     let text = if added {
         format!("Done: in <#{channel}> I'll now answer confident questions and red flags without being mentioned.")
@@ -225,10 +222,7 @@ pub async fn channels_remove(
 ) -> Result<(), Error> {
     let channel = channel.unwrap_or_else(|| ctx.channel_id()).get();
     let bot = ctx.data();
-    let removed = bot
-        .store
-        .call(move |s| s.remove_safety_channel(channel))
-        .await?;
+    let removed = bot.store.remove_safety_channel(channel).await?;
     bot.set_safety_channel(channel, false);
     let text = if bot.settings.safety_channels.contains(&channel) {
         format!("<#{channel}> is set in config.toml (`discord.safety_channels`); remove it there to stop me answering unprompted.")
@@ -250,7 +244,7 @@ pub async fn channels_remove(
 )]
 pub async fn channels_list(ctx: Context<'_>) -> Result<(), Error> {
     let bot = ctx.data();
-    let added = bot.store.call(|s| s.safety_channels()).await?;
+    let added = bot.store.safety_channels().await?;
     let text = render::channels_text(&bot.settings.safety_channels, &added);
     ctx.send(render::text_reply(&text, true)).await?;
     Ok(())

@@ -183,7 +183,7 @@ mod tests {
             cooldown_seconds,
             ..DiscordSettings::default()
         };
-        Bot::new(assistant, Store::open_in_memory().unwrap(), settings)
+        Bot::new(assistant, Store::open_in_memory().await.unwrap(), settings)
             .await
             .unwrap()
     }

@@ -111,16 +111,13 @@ pub async fn run(
         )
     })?;
     let assistant = Arc::new(Assistant::new(Arc::new(kb), config.matcher.clone()));
-    let store = Store::open(&config.database)?;
-    let (subscriptions, db) = (config.clone(), Arc::clone(&store));
-    tokio::task::spawn_blocking(move || {
-        crate::cli::tips::apply_config_subscriptions(&subscriptions, &db)
-    })
-    .await
-    .context("applying the [[tips.subscriptions]] from the config")??;
+    let store = Store::connect(&config.database_location()?).await?;
+    crate::cli::tips::apply_config_subscriptions(config, &store)
+        .await
+        .context("applying the [[tips.subscriptions]] from the config")?;
     let bot = Bot::new(assistant, store, config.discord.clone()).await?;
     tracing::info!(
-        database = %config.database.display(),
+        database = %bot.store.location(),
         api_base = api_base.as_deref().unwrap_or("Discord"),
         "starting the Discord bot"
     );
@@ -148,10 +145,9 @@ impl Bot {
         store: Arc<Store>,
         settings: DiscordSettings,
     ) -> anyhow::Result<Arc<Bot>> {
-        let (added, users) = store
-            .call(|s| Ok((s.safety_channels()?, s.user_hasher()?)))
-            .await
-            .context("reading the bot's state from the database")?;
+        let context = "reading the bot's state from the database";
+        let added = store.safety_channels().await.context(context)?;
+        let users = store.user_hasher().await.context(context)?;
         let channels: HashSet<u64> = settings
             .safety_channels
             .iter()
@@ -205,11 +201,7 @@ impl Bot {
     /// Records an unanswered question (normalized, no user id) off the async executor; failures are logged.
     pub(crate) async fn note_unanswered(&self, text: &str) {
         let normalized = self.assistant.normalized(text);
-        if let Err(e) = self
-            .store
-            .call(move |s| s.record_unanswered(&normalized))
-            .await
-        {
+        if let Err(e) = self.store.record_unanswered(&normalized).await {
             tracing::warn!("could not record an unanswered question: {e}");
         }
     }
@@ -292,7 +284,7 @@ pub async fn serve(
     if let Some(task) = tip_task {
         task.stop().await;
     }
-    let flushed = bot.store.call(|s| s.flush()).await;
+    let flushed = bot.store.close().await;
     if let Err(e) = &flushed {
         tracing::warn!("could not flush the database on shutdown: {e}");
     }

@@ -89,7 +89,7 @@ impl TipPoster for DiscordTipPoster {
         }
         let message = tip_post_card(&post)
             .message()
-            .nonce(serenity::Nonce::String(post.nonce()))
+            .nonce(serenity::Nonce::String(post.nonce.clone()))
             .enforce_nonce(true);
         let sent = serenity::ChannelId::new(post.channel_id)
             .send_message(&*self.http, message)
@@ -264,14 +264,11 @@ pub async fn tips_subscribe(
     let channel = ctx.channel_id().get();
     let bot = ctx.data();
     let now = Timestamp::now();
-    let stored = schedule.clone();
     bot.store
-        .call(move |s| {
-            s.upsert_tip_subscription(channel, &stored, now)?;
-            // Subscribing again is how a paused channel resumes, even with the same schedule.
-            s.unpause_tip_subscription(channel)
-        })
+        .upsert_tip_subscription(channel, &schedule, now)
         .await?;
+    // Subscribing again is how a paused channel resumes, even with the same schedule.
+    bot.store.unpause_tip_subscription(channel).await?;
     bot.tip_subscriptions_changed();
     let text = format!(
         "Done: <#{channel}> gets a daily tip at {}.\n{}",
@@ -292,10 +289,7 @@ pub async fn tips_subscribe(
 pub async fn tips_unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
     let channel = ctx.channel_id().get();
     let bot = ctx.data();
-    let removed = bot
-        .store
-        .call(move |s| s.remove_tip_subscription(channel))
-        .await?;
+    let removed = bot.store.remove_tip_subscription(channel).await?;
     bot.tip_subscriptions_changed();
     let text = if removed {
         format!("Done: no more daily tips in <#{channel}>.")
@@ -315,11 +309,9 @@ pub async fn tips_unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
 )]
 pub async fn tips_status(ctx: Context<'_>) -> Result<(), Error> {
     let channel = ctx.channel_id().get();
-    let (subscription, last) = ctx
-        .data()
-        .store
-        .call(move |s| Ok((s.tip_subscription(channel)?, s.latest_tip_claim(channel)?)))
-        .await?;
+    let store = &ctx.data().store;
+    let subscription = store.tip_subscription(channel).await?;
+    let last = store.latest_tip_claim(channel).await?;
     let text = status_text(
         channel,
         subscription.as_ref(),
@@ -345,6 +337,7 @@ mod tests {
                 text: "Push your hips back.".into(),
                 entry: entry.into(),
             },
+            nonce: "123".into(),
         }
     }
 

@@ -1,209 +1,451 @@
-//! SQLite persistence: safety channels, feedback, unanswered questions, tip subscriptions and tip state.
+//! Persistence behind one async interface: safety channels, feedback, unanswered questions, tip subscriptions, rotations and leased tip claims, on SQLite or PostgreSQL.
 //!
-//! One file, WAL mode, numbered migrations. The API is synchronous; async adapters call it through
-//! `tokio::task::spawn_blocking` (see [`Store::call`]), never on the executor.
+//! # Shape: one type, an enum of two backends
+//!
+//! [`Store`] is a concrete type whose methods `match` on a private two-variant enum and call the
+//! same-named method of the SQLite or the PostgreSQL backend. A trait with
+//! async methods was the alternative; it is not used because
+//! - the set of backends is closed (embedded SQLite, server PostgreSQL) and chosen at start-up
+//!   from config, so nothing outside this module needs to add one;
+//! - `dyn` async traits need boxed futures (`async_trait`) or a type parameter carried by every
+//!   user (`Bot<S>`, `TipScheduler<P, S>`, tests), while an enum keeps `Arc<Store>` everywhere with
+//!   plain, statically dispatched, `Send` futures;
+//! - a method missing from one backend is a compile error in the `dispatch!` macro, which is the
+//!   contract a trait would have given.
+//!
+//! Both backends keep numbered migrations (`migrations/sqlite`, `migrations/postgres`), a
+//! connection pool (deadpool), and run every multi-row change in one transaction. SQLite work runs
+//! on tokio's blocking pool, never on the executor.
+//!
+//! # Leases: each daily tip is posted exactly once, by one of many processes
+//!
+//! A post (channel, local date) is claimed with [`Store::claim_tip_post`]: one transaction that
+//! inserts the claim, or reads the existing one under a row lock (`SELECT … FOR UPDATE` on
+//! PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and applies one rule to it:
+//! sent or skipped stays finished; a live lease of another owner is left alone
+//! ([`ClaimOutcome::Held`]); the owner's own lease is extended; an expired (or pre-lease) one is
+//! taken over with its tip and nonce unchanged. Only the holder may then
+//! [mark it sent](Store::mark_tip_post_sent) (which advances the rotation in the same transaction)
+//! or [skip it](Store::skip_tip_post); anyone else gets [`StoreError::LeaseLost`].
 
-mod channels;
 mod feedback;
+mod location;
+mod postgres;
+mod sqlite;
 mod tips;
 mod unanswered;
 
 pub use feedback::{EntryVotes, RecordedVote, UserHasher, Vote};
-pub use tips::{SubscriptionChange, TipClaim, TipSubscription};
+pub use location::{DatabaseLocation, LocationError, PostgresUrl};
+pub use tips::{
+    tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, SubscriptionChange, TipClaim,
+    TipClaimRequest, TipLease, TipSubscription,
+};
 pub use unanswered::UnansweredCount;
 
-use rusqlite::Connection;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use crate::tips::rotation::RotationState;
+use crate::tips::schedule::TipSchedule;
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use std::path::Path;
+use std::sync::Arc;
 
-/// The schema, one step per migration. Never edit a released step: append a new one.
-const MIGRATIONS: &[&str] = &[
-    // 1: the Discord adapter's state.
-    "CREATE TABLE safety_channels (
-         channel_id INTEGER PRIMARY KEY,
-         added_by_hash TEXT,
-         added_at INTEGER NOT NULL
-     );
-     CREATE TABLE feedback (
-         reply_id INTEGER NOT NULL,
-         user_hash TEXT NOT NULL,
-         entry_id TEXT NOT NULL,
-         vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-         at INTEGER NOT NULL,
-         PRIMARY KEY (reply_id, user_hash)
-     );
-     CREATE INDEX feedback_entry ON feedback(entry_id);
-     CREATE TABLE unanswered (
-         id INTEGER PRIMARY KEY,
-         text TEXT NOT NULL,
-         at INTEGER NOT NULL
-     );
-     CREATE INDEX unanswered_at ON unanswered(at);
-     CREATE TABLE settings (
-         key TEXT PRIMARY KEY,
-         value TEXT NOT NULL
-     );",
-    // 2: daily tips.
-    "CREATE TABLE tip_subscriptions (
-         channel_id INTEGER PRIMARY KEY,
-         time TEXT NOT NULL,
-         timezone TEXT NOT NULL,
-         days TEXT NOT NULL,
-         paused_reason TEXT,
-         created_at INTEGER NOT NULL,
-         updated_at INTEGER NOT NULL
-     );
-     CREATE TABLE tip_rotation (
-         channel_id INTEGER PRIMARY KEY,
-         cycle INTEGER NOT NULL,
-         posted TEXT NOT NULL
-     );
-     CREATE TABLE tip_posts (
-         channel_id INTEGER NOT NULL,
-         local_date TEXT NOT NULL,
-         tip_id TEXT NOT NULL,
-         claimed_at INTEGER NOT NULL,
-         sent_at INTEGER,
-         message_id INTEGER,
-         skipped_reason TEXT,
-         PRIMARY KEY (channel_id, local_date)
-     );",
-];
-
-/// Why the store could not do what was asked.
+/// Why the store could not do what was asked. No variant ever contains a database password.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {path}: {cause} (check that the folder exists and is writable, or set `database` in config.toml)")]
-    Open {
-        path: PathBuf,
-        cause: rusqlite::Error,
-    },
-    #[error("cannot upgrade database {path} to schema version {version}: {cause}")]
+    #[error("{0}")]
+    Location(#[from] LocationError),
+    #[error("cannot open database {location}: {cause} (check `database` in config.toml or HINGEBOT_DATABASE_URL: for SQLite that the folder exists and is writable, for PostgreSQL that the server is up and the user may connect)")]
+    Open { location: String, cause: String },
+    #[error("cannot upgrade database {location} to schema version {version}: {cause}")]
     Migrate {
-        path: PathBuf,
+        location: String,
         version: usize,
-        cause: rusqlite::Error,
+        cause: String,
     },
-    #[error("database {path} has schema version {found}, newer than this hingebot understands ({known}); upgrade hingebot")]
+    #[error("database {location} has schema version {found}, newer than this hingebot understands ({known}); upgrade hingebot")]
     TooNew {
-        path: PathBuf,
+        location: String,
         found: usize,
         known: usize,
     },
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sqlite(#[from] rusqlite::Error),
+    /// A PostgreSQL error with its causes (the server's message is a cause of the driver's).
+    #[error("database error: {0}")]
+    Postgres(String),
+    #[error("no database connection: {0}")]
+    Pool(String),
+    #[error("unexpected data in the database: {0}")]
+    Corrupt(String),
+    /// The post's claim is no longer held by this owner: another process took it over after the
+    /// lease ran out (or it was never this owner's). The outcome is that process's to record.
+    #[error("the daily tip of channel {channel_id} for {local_date} is no longer held by {owner} ({state})")]
+    LeaseLost {
+        channel_id: u64,
+        local_date: Date,
+        owner: String,
+        state: String,
+    },
     #[error("database task failed: {0}")]
     Task(String),
 }
 
-/// The open database. Cheap to share: clone the `Arc` it comes in.
+/// The open database: cheap to share (pools inside); handed around as `Arc<Store>`.
 pub struct Store {
-    conn: Mutex<Connection>,
-    path: PathBuf,
+    backend: Backend,
+    location: String,
+}
+
+enum Backend {
+    Sqlite(sqlite::SqliteBackend),
+    Postgres(postgres::PostgresBackend),
+}
+
+/// Calls the same method on whichever backend is open.
+macro_rules! dispatch {
+    ($store:expr, $db:ident => $call:expr) => {
+        match &$store.backend {
+            Backend::Sqlite($db) => $call,
+            Backend::Postgres($db) => $call,
+        }
+    };
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Arc<Store>, StoreError> {
-        let open_err = |cause| StoreError::Open {
-            path: path.to_path_buf(),
-            cause,
-        };
-        let conn = Connection::open(path).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(open_err)?;
-        Store::finish(conn, path.to_path_buf())
+    /// Opens the configured database, bringing its schema up to date.
+    pub async fn connect(location: &DatabaseLocation) -> Result<Arc<Store>, StoreError> {
+        match location {
+            DatabaseLocation::Sqlite(path) => Store::open(path).await,
+            DatabaseLocation::Postgres(url) => Ok(Arc::new(Store {
+                backend: Backend::Postgres(postgres::PostgresBackend::open(url).await?),
+                location: location.to_string(),
+            })),
+        }
     }
 
-    /// An in-memory database, for tests and the offline CLI.
-    pub fn open_in_memory() -> Result<Arc<Store>, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|cause| StoreError::Open {
-            path: PathBuf::from(":memory:"),
-            cause,
-        })?;
-        Store::finish(conn, PathBuf::from(":memory:"))
-    }
-
-    fn finish(mut conn: Connection, path: PathBuf) -> Result<Arc<Store>, StoreError> {
-        migrate(&mut conn, &path)?;
+    /// Opens (creating if needed) a SQLite file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Arc<Store>, StoreError> {
         Ok(Arc::new(Store {
-            conn: Mutex::new(conn),
-            path,
+            backend: Backend::Sqlite(sqlite::SqliteBackend::open(Some(path)).await?),
+            location: path.display().to_string(),
         }))
     }
 
-    /// Where the database lives.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// An in-memory SQLite database, for tests and the offline CLI.
+    pub async fn open_in_memory() -> Result<Arc<Store>, StoreError> {
+        Ok(Arc::new(Store {
+            backend: Backend::Sqlite(sqlite::SqliteBackend::open(None).await?),
+            location: ":memory:".to_string(),
+        }))
     }
 
-    /// The schema version of the open database.
-    pub fn schema_version(&self) -> Result<usize, StoreError> {
-        self.with(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)))
-            .map(|v| usize::try_from(v).unwrap_or(0))
+    /// Where the database is, for logs: a file path, or the URL with its password as `***`.
+    pub fn location(&self) -> &str {
+        &self.location
     }
 
-    /// Runs `f` with the connection. Blocking: from async code use [`Store::call`].
-    pub(crate) fn with<T>(
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The schema version of the open database (its number of applied migrations).
+    pub async fn schema_version(&self) -> Result<usize, StoreError> {
+        dispatch!(self, db => db.schema_version().await)
+    }
+
+    /// How many migrations this build knows for the open backend.
+    pub fn latest_schema_version(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite(_) => sqlite::MIGRATIONS.len(),
+            Backend::Postgres(_) => postgres::MIGRATIONS.len(),
+        }
+    }
+
+    /// Finishes pending work (SQLite: checkpoints the WAL into the main file) and closes the pool;
+    /// called on shutdown. Later calls fail with [`StoreError::Pool`].
+    pub async fn close(&self) -> Result<(), StoreError> {
+        dispatch!(self, db => db.close().await)
+    }
+
+    // --- Safety channels: where the bot answers without being mentioned, added by command. ---
+
+    /// Adds a safety channel. Returns `false` when it was already there (nothing changes then).
+    pub async fn add_safety_channel(
         &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
-    ) -> Result<T, StoreError> {
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(f(&mut conn)?)
+        channel_id: u64,
+        added_by_hash: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.add_safety_channel(channel_id, added_by_hash).await)
     }
 
-    /// Runs a blocking store call on tokio's blocking pool.
-    pub async fn call<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
+    /// Removes a safety channel. Returns `false` when it was not there.
+    pub async fn remove_safety_channel(&self, channel_id: u64) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.remove_safety_channel(channel_id).await)
+    }
+
+    /// Whether a channel was added by command.
+    pub async fn is_safety_channel(&self, channel_id: u64) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.is_safety_channel(channel_id).await)
+    }
+
+    /// Every channel added by command, in ascending id order.
+    pub async fn safety_channels(&self) -> Result<Vec<u64>, StoreError> {
+        // Sorted here: the databases order the signed form, where ids from 2^63 come first.
+        let mut channels = dispatch!(self, db => db.safety_channels().await)?;
+        channels.sort_unstable();
+        Ok(channels)
+    }
+
+    // --- Feedback ---
+
+    /// This database's user hasher, creating (and saving) its random salt on first use. Two
+    /// processes starting on a new database at once agree on one salt.
+    pub async fn user_hasher(&self) -> Result<UserHasher, StoreError> {
+        dispatch!(self, db => db.user_hasher().await)
+    }
+
+    /// Records a vote; the same user voting again on the same reply replaces their vote.
+    pub async fn record_vote(
+        &self,
+        reply_id: u64,
+        user_hash: &str,
+        entry_id: &str,
+        vote: Vote,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, db => db.record_vote(reply_id, user_hash, entry_id, vote).await)
+    }
+
+    /// The votes cast on one reply (one per user).
+    pub async fn votes_on_reply(&self, reply_id: u64) -> Result<Vec<RecordedVote>, StoreError> {
+        dispatch!(self, db => db.votes_on_reply(reply_id).await)
+    }
+
+    /// 👍/👎 totals per entry for votes cast at or after `since` (Unix seconds), by entry id.
+    pub async fn votes_since(&self, since: i64) -> Result<Vec<EntryVotes>, StoreError> {
+        dispatch!(self, db => db.votes_since(since).await)
+    }
+
+    // --- Unanswered questions ---
+
+    /// Records one unanswered question. `text` must already be normalized (no mentions or ids).
+    pub async fn record_unanswered(&self, text: &str) -> Result<(), StoreError> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        dispatch!(self, db => db.record_unanswered(text).await)
+    }
+
+    /// The most frequent unanswered questions asked at or after `since` (Unix seconds), most
+    /// frequent first, then most recent, at most `limit`.
+    pub async fn top_unanswered(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<UnansweredCount>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        dispatch!(self, db => db.top_unanswered(since, limit).await)
+    }
+
+    // --- Tip subscriptions ---
+
+    /// Subscribes a channel, or changes its schedule. Writing the same schedule again changes
+    /// nothing (config subscriptions are re-applied at every start); a changed schedule also lifts
+    /// a pause.
+    pub async fn upsert_tip_subscription(
+        &self,
+        channel_id: u64,
+        schedule: &TipSchedule,
+        now: Timestamp,
+    ) -> Result<SubscriptionChange, StoreError> {
+        let changes = self
+            .upsert_tip_subscriptions(&[(channel_id, schedule.clone())], now)
+            .await?;
+        changes
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Task("no subscription change reported".to_string()))
+    }
+
+    /// [`Store::upsert_tip_subscription`] for several channels in one transaction: all or none.
+    pub async fn upsert_tip_subscriptions(
+        &self,
+        subscriptions: &[(u64, TipSchedule)],
+        now: Timestamp,
+    ) -> Result<Vec<SubscriptionChange>, StoreError> {
+        dispatch!(self, db => db.upsert_tip_subscriptions(subscriptions, now).await)
+    }
+
+    /// Unsubscribes a channel. Its rotation is kept, so subscribing again continues without repeats.
+    /// Returns whether it was subscribed.
+    pub async fn remove_tip_subscription(&self, channel_id: u64) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.remove_tip_subscription(channel_id).await)
+    }
+
+    /// One channel's subscription.
+    pub async fn tip_subscription(
+        &self,
+        channel_id: u64,
+    ) -> Result<Option<TipSubscription>, StoreError> {
+        dispatch!(self, db => db.tip_subscription(channel_id).await)
+    }
+
+    /// Every subscription (active and paused), by channel id.
+    pub async fn tip_subscriptions(&self) -> Result<Vec<TipSubscription>, StoreError> {
+        let mut subscriptions = dispatch!(self, db => db.tip_subscriptions().await)?;
+        subscriptions.sort_by_key(|s| s.channel_id);
+        Ok(subscriptions)
+    }
+
+    /// Pauses a channel's tips with a reason. Returns whether it exists.
+    pub async fn pause_tip_subscription(
+        &self,
+        channel_id: u64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.pause_tip_subscription(channel_id, reason).await)
+    }
+
+    /// Resumes a paused channel. Returns whether it exists.
+    pub async fn unpause_tip_subscription(&self, channel_id: u64) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.unpause_tip_subscription(channel_id).await)
+    }
+
+    // --- Rotation ---
+
+    /// A channel's rotation position (the start of cycle 0 if it never got a tip).
+    pub async fn tip_rotation(&self, channel_id: u64) -> Result<RotationState, StoreError> {
+        dispatch!(self, db => db.tip_rotation(channel_id).await)
+    }
+
+    /// Stores a channel's rotation position. The scheduler never calls this: it advances the
+    /// rotation with [`Store::mark_tip_post_sent`], under the post's lease.
+    pub async fn save_tip_rotation(
+        &self,
+        channel_id: u64,
+        state: &RotationState,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, db => db.save_tip_rotation(channel_id, state).await)
+    }
+
+    // --- Tip claims and leases ---
+
+    /// Claims one post for `owner` until `now + ttl`. See [`Store::claim_tip_posts`].
+    pub async fn claim_tip_post(
+        &self,
+        request: TipClaimRequest,
+        owner: &LeaseOwner,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let mut outcomes = self
+            .claim_tip_posts(std::slice::from_ref(&request), owner, now, ttl)
+            .await?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Task("no claim outcome reported".to_string()))
+    }
+
+    /// Claims the given posts for `owner` until `now + ttl`, in one transaction; one outcome per
+    /// request, in request order. A new claim records the request's tip and the post's nonce; an
+    /// existing one keeps its own. This is what a shard filter feeds: the caller decides which
+    /// channels are due and its own, the store decides who sends.
+    pub async fn claim_tip_posts(
+        &self,
+        requests: &[TipClaimRequest],
+        owner: &LeaseOwner,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Vec<ClaimOutcome>, StoreError> {
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        dispatch!(self, db => db.claim_tip_posts(requests, owner, now, ttl).await)
+    }
+
+    /// Records a leased post as sent (after Discord confirmed it) and advances the channel's
+    /// rotation with `advance` (applied to the rotation as read inside the same transaction).
+    /// Fails with [`StoreError::LeaseLost`], changing nothing, unless `lease.owner` still holds it.
+    pub async fn mark_tip_post_sent<F>(
+        &self,
+        lease: &TipLease,
+        message_id: Option<u64>,
+        now: Timestamp,
+        advance: F,
+    ) -> Result<(), StoreError>
     where
-        T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&RotationState) -> RotationState + Send + 'static,
     {
-        let store = Arc::clone(self);
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
+        dispatch!(self, db => db.mark_tip_post_sent(lease, message_id, now, advance).await)
     }
 
-    /// Checkpoints the WAL into the main file; called on shutdown.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        self.with(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);"))
+    /// Gives up a leased post (grace window passed, tip removed), keeping the reason. Only the
+    /// lease holder may; anyone else gets [`StoreError::LeaseLost`].
+    pub async fn skip_tip_post(&self, lease: &TipLease, reason: &str) -> Result<(), StoreError> {
+        dispatch!(self, db => db.skip_tip_post(lease, reason, false).await)
+    }
+
+    /// Gives up a leased post and pauses the channel's subscription with the same reason (the
+    /// channel is gone or closed to the bot), in one transaction.
+    pub async fn skip_tip_post_and_pause_channel(
+        &self,
+        lease: &TipLease,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, db => db.skip_tip_post(lease, reason, true).await)
+    }
+
+    /// Claims that were neither sent nor given up: in flight elsewhere, or left by a crash.
+    pub async fn unsent_tip_claims(&self) -> Result<Vec<TipClaim>, StoreError> {
+        dispatch!(self, db => db.unsent_tip_claims().await)
+    }
+
+    /// The channel's claim with the latest local date.
+    pub async fn latest_tip_claim(&self, channel_id: u64) -> Result<Option<TipClaim>, StoreError> {
+        dispatch!(self, db => db.latest_tip_claim(channel_id).await)
+    }
+
+    /// Every claim of a channel, oldest first: its posting history.
+    pub async fn tip_claims(&self, channel_id: u64) -> Result<Vec<TipClaim>, StoreError> {
+        dispatch!(self, db => db.tip_claims(channel_id).await)
     }
 }
 
-/// Applies every migration newer than the file's `user_version`, each in its own transaction.
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let found = usize::try_from(found).unwrap_or(0);
-    if found > MIGRATIONS.len() {
-        return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
-            found,
-            known: MIGRATIONS.len(),
-        });
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> StoreError {
+        StoreError::Postgres(error_chain(&error))
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found) {
-        let version = i + 1;
-        let err = |cause| StoreError::Migrate {
-            path: path.to_path_buf(),
-            version,
-            cause,
-        };
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(sql).map_err(err)?;
-        tx.pragma_update(None, "user_version", version as i64)
-            .map_err(err)?;
-        tx.commit().map_err(err)?;
+}
+
+/// An error and its causes as one line, `outer: inner: innermost`; a cause already spelled out
+/// by the text before it is not repeated.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = inner.source();
     }
-    Ok(())
+    text
+}
+
+/// Discord ids are 64-bit snowflakes below 2^63; both databases store signed 64-bit integers.
+/// The cast keeps every bit, so any u64 round-trips.
+pub(crate) fn id_to_sql(id: u64) -> i64 {
+    id as i64
+}
+
+/// The inverse of [`id_to_sql`].
+pub(crate) fn id_from_sql(id: i64) -> u64 {
+    id as u64
 }
 
 /// Seconds since the Unix epoch, for `at` columns.
@@ -212,4 +454,23 @@ pub(crate) fn now_unix() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// A lease that was not honoured: who holds the post now, for the error.
+pub(crate) fn lease_lost(lease: &TipLease, claim: Option<&TipClaim>) -> StoreError {
+    let state = match claim {
+        None => "there is no such claim".to_string(),
+        Some(c) if c.sent_at.is_some() => "it was already sent".to_string(),
+        Some(c) if c.skipped_reason.is_some() => "it was already given up".to_string(),
+        Some(c) => match &c.lease_owner {
+            Some(holder) => format!("{holder} holds it now"),
+            None => "nobody holds it".to_string(),
+        },
+    };
+    StoreError::LeaseLost {
+        channel_id: lease.channel_id,
+        local_date: lease.local_date,
+        owner: lease.owner.to_string(),
+        state,
+    }
 }

@@ -1,16 +1,21 @@
 //! The task that posts each subscribed channel's daily tip at its local time: exactly once per channel and local date, across restarts, slow sends and lost channels.
 //!
-//! For each day the store first *claims* (channel, local date) with the chosen tip, then the tip is
-//! sent, then the claim is marked sent and the rotation advanced in one transaction. A claim found
-//! unsent (the bot stopped mid-post, or the send failed) is re-sent with the same tip while it is
-//! within the grace window, and given up with a logged reason after it. Transport lives behind
-//! [`TipPoster`]; time behind [`Clock`], so tests drive both with `tokio::time::pause()`.
+//! For each day the store first *claims* (channel, local date) with the chosen tip and a lease for
+//! this scheduler, then the tip is sent, then the claim is marked sent and the rotation advanced in
+//! one transaction, which the store accepts only from the lease holder. A claim found unsent (the
+//! bot stopped mid-post, or the send failed) is claimed again and re-sent with the same tip and
+//! nonce while it is within the grace window, and given up with a logged reason after it; while
+//! another scheduler's lease on it is live, it is left alone until the lease runs out. Transport
+//! lives behind [`TipPoster`]; time behind [`Clock`], so tests drive both with `tokio::time::pause()`.
 
-use super::rotation::{self, stable_hash};
+use super::rotation;
 use super::schedule::{due_now, next_post, previous_post, Due, ScheduledPost, TipSchedule};
 use crate::config::TipsSettings;
 use crate::knowledge::Tip;
-use crate::store::{Store, StoreError, TipClaim, TipSubscription};
+use crate::store::{
+    ClaimOutcome, LeaseGrant, LeaseOwner, Store, StoreError, TipClaim, TipClaimRequest, TipLease,
+    TipSubscription,
+};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
@@ -29,15 +34,11 @@ pub struct TipPost {
     /// When it was due (it may go out later: after a restart, or a retry).
     pub scheduled_at: Timestamp,
     pub tip: Tip,
-}
-
-impl TipPost {
-    /// The same short string for every attempt at this (channel, date) post. A Discord poster sends
-    /// it as the message `nonce` with `enforce_nonce: true`, so if the bot stops between Discord
-    /// accepting a message and the store recording it, the re-send after restart is dropped by Discord.
-    pub fn nonce(&self) -> String {
-        stable_hash(self.channel_id, &self.local_date.to_string()).to_string()
-    }
+    /// The same short string for every attempt at this (channel, date) post, recorded with its
+    /// claim. A Discord poster sends it as the message `nonce` with `enforce_nonce: true`, so if the
+    /// bot stops between Discord accepting a message and the store recording it, the re-send
+    /// (after a restart, or by another process taking over) returns the first message instead.
+    pub nonce: String,
 }
 
 /// A successful post.
@@ -130,6 +131,9 @@ pub struct SchedulerOptions {
     pub max_retry_after: Duration,
     /// A send that takes longer counts as a transient failure.
     pub post_timeout: Duration,
+    /// How long a claim is this scheduler's alone before another one may take it over; well
+    /// above `post_timeout`, since it must cover a send and recording its result.
+    pub lease: Duration,
 }
 
 impl Default for SchedulerOptions {
@@ -140,6 +144,7 @@ impl Default for SchedulerOptions {
             retry_after: Duration::from_secs(60),
             max_retry_after: Duration::from_secs(15 * 60),
             post_timeout: Duration::from_secs(30),
+            lease: Duration::from_secs(120),
         }
     }
 }
@@ -193,6 +198,8 @@ enum Sent {
 /// [`spawn`](TipScheduler::spawn) (or await [`run`](TipScheduler::run)).
 pub struct TipScheduler<P> {
     store: Arc<Store>,
+    /// This scheduler's name on the leases it takes.
+    owner: LeaseOwner,
     tips: Arc<[Tip]>,
     poster: P,
     clock: Arc<dyn Clock>,
@@ -213,6 +220,7 @@ impl<P: TipPoster> TipScheduler<P> {
     ) -> TipScheduler<P> {
         TipScheduler {
             store,
+            owner: LeaseOwner::generate(),
             tips: tips.into(),
             poster,
             clock,
@@ -222,6 +230,11 @@ impl<P: TipPoster> TipScheduler<P> {
             retries: HashMap::new(),
             reported_missed: HashSet::new(),
         }
+    }
+
+    /// This scheduler's name on the tip posts it claims (in `tip_posts.lease_owner`).
+    pub fn lease_owner(&self) -> &LeaseOwner {
+        &self.owner
     }
 
     /// A handle to wake or stop this scheduler once it runs.
@@ -241,7 +254,7 @@ impl<P: TipPoster> TipScheduler<P> {
     /// and retried, per channel.
     pub async fn run(mut self) {
         let mut stop = self.stop.subscribe();
-        info!(tips = self.tips.len(), "daily tip scheduler started");
+        info!(tips = self.tips.len(), owner = %self.owner, "daily tip scheduler started");
         self.report_unsent_claims().await;
         loop {
             if *stop.borrow() {
@@ -273,15 +286,17 @@ impl<P: TipPoster> TipScheduler<P> {
 
     /// Logs what a previous run left half-done; [`Self::tick`] then re-sends or skips each.
     async fn report_unsent_claims(&self) {
-        match self.store.call(|s| s.unsent_tip_claims()).await {
+        match self.store.unsent_tip_claims().await {
             Ok(claims) => {
                 for c in claims {
                     info!(
                         channel = c.channel_id,
                         date = %c.local_date,
                         tip = %c.tip_id,
-                        "found a tip post claimed but not confirmed sent before the last stop; \
-                         it is sent now if still within the grace window, otherwise skipped"
+                        lease_owner = c.lease_owner.as_deref().unwrap_or("none"),
+                        "found a tip post claimed but not confirmed sent (in flight elsewhere, or \
+                         left by a stop); once no other live scheduler holds it, it is sent if \
+                         still within the grace window, otherwise skipped"
                     );
                 }
             }
@@ -292,7 +307,7 @@ impl<P: TipPoster> TipScheduler<P> {
     /// Handles every active channel once; returns when something is next due.
     async fn tick(&mut self) -> Option<Timestamp> {
         let now = self.clock.now();
-        let subs = match self.store.call(|s| s.tip_subscriptions()).await {
+        let subs = match self.store.tip_subscriptions().await {
             Ok(subs) => subs,
             Err(e) => {
                 error!("cannot read tip subscriptions, retrying: {e}");
@@ -334,9 +349,7 @@ impl<P: TipPoster> TipScheduler<P> {
             Err(e) => {
                 let reason = format!("stored schedule is invalid ({e}); subscribe again");
                 error!(channel = ch, "pausing daily tips: {reason}");
-                self.store
-                    .call(move |s| s.pause_tip_subscription(ch, &reason))
-                    .await?;
+                self.store.pause_tip_subscription(ch, &reason).await?;
                 return Ok(None);
             }
         };
@@ -347,7 +360,7 @@ impl<P: TipPoster> TipScheduler<P> {
             .ok()
             .and_then(|t| previous_post(&schedule, t))
             .map(|p| p.date);
-        if let Some(claim) = self.store.call(move |s| s.latest_tip_claim(ch)).await? {
+        if let Some(claim) = self.store.latest_tip_claim(ch).await? {
             if claim.is_pending() {
                 if let Some(retry_at) = self.resume_claim(&schedule, &claim, now).await? {
                     return Ok(Some(retry_at));
@@ -380,8 +393,9 @@ impl<P: TipPoster> TipScheduler<P> {
         }
     }
 
-    /// A claimed post that was never confirmed sent: send it again (same tip) within the grace
-    /// window, give it up after. Returns `Some(when)` while it is still being retried.
+    /// A claimed post that was never confirmed sent: once this scheduler holds its lease, send it
+    /// again (same tip, same nonce) within the grace window, give it up after. Returns `Some(when)`
+    /// while it is still being retried, or while another scheduler's live lease holds it.
     async fn resume_claim(
         &mut self,
         schedule: &TipSchedule,
@@ -389,6 +403,19 @@ impl<P: TipPoster> TipScheduler<P> {
         now: Timestamp,
     ) -> Result<Option<Timestamp>, StoreError> {
         let (ch, date) = (claim.channel_id, claim.local_date);
+        if let Some(retry) = self.retries.get(&ch) {
+            if retry.date == date && retry.at > now {
+                return Ok(Some(retry.at));
+            }
+        }
+        let lease = match self.claim(ch, date, &claim.tip_id, now).await? {
+            ClaimOutcome::Granted(lease) => lease,
+            ClaimOutcome::Held { owner, until } => {
+                debug!(channel = ch, date = %date, %owner, %until, "daily tip held by another scheduler");
+                return Ok(Some(until));
+            }
+            ClaimOutcome::Finished(_) => return Ok(None),
+        };
         let scheduled_at = schedule.post_at(date).unwrap_or(claim.claimed_at);
         let late_by = now.duration_since(scheduled_at);
         if late_by > self.options.grace {
@@ -396,37 +423,75 @@ impl<P: TipPoster> TipScheduler<P> {
                 "not sent within the {}-minute grace window after it was due at {scheduled_at}",
                 self.options.grace.as_mins()
             );
-            warn!(channel = ch, date = %date, tip = %claim.tip_id, "giving up a daily tip: {reason}");
+            warn!(channel = ch, date = %date, tip = %lease.tip_id, "giving up a daily tip: {reason}");
             self.retries.remove(&ch);
-            self.store
-                .call(move |s| s.skip_tip_post(ch, date, &reason))
-                .await?;
+            self.give_up(&lease, &reason, false).await?;
             return Ok(None);
         }
-        if let Some(retry) = self.retries.get(&ch) {
-            if retry.date == date && retry.at > now {
-                return Ok(Some(retry.at));
-            }
-        }
-        let Some(tip) = self.tips.iter().find(|t| t.id == claim.tip_id).cloned() else {
-            let reason = format!("tip `{}` is no longer in tips.toml", claim.tip_id);
-            warn!(channel = ch, date = %date, "giving up a daily tip: {reason}");
-            self.store
-                .call(move |s| s.skip_tip_post(ch, date, &reason))
-                .await?;
-            return Ok(None);
-        };
         if !self.retries.contains_key(&ch) {
-            info!(channel = ch, date = %date, tip = %tip.id, "re-sending a daily tip claimed before the last stop");
+            match &lease.grant {
+                LeaseGrant::TakenOver { from } => info!(
+                    channel = ch, date = %date, tip = %lease.tip_id,
+                    previous_owner = from.as_deref().unwrap_or("none"),
+                    "taking over a daily tip whose claim was left unsent (its lease ran out); re-sending it"
+                ),
+                _ => {
+                    info!(channel = ch, date = %date, tip = %lease.tip_id, "re-sending a daily tip claimed before the last stop")
+                }
+            }
         }
         let post = ScheduledPost {
             date,
             at: scheduled_at,
         };
-        Ok(match self.send(ch, post, tip).await? {
+        Ok(match self.send_leased(lease, post).await? {
             Sent::Done | Sent::Paused => None,
             Sent::RetryAt(at) => Some(at),
         })
+    }
+
+    /// Claims (or re-claims) one post for this scheduler.
+    async fn claim(
+        &self,
+        ch: u64,
+        date: Date,
+        tip_id: &str,
+        now: Timestamp,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let request = TipClaimRequest {
+            channel_id: ch,
+            local_date: date,
+            tip_id: tip_id.to_string(),
+        };
+        let ttl =
+            SignedDuration::try_from(self.options.lease).unwrap_or(SignedDuration::from_mins(2));
+        self.store
+            .claim_tip_post(request, &self.owner, now, ttl)
+            .await
+    }
+
+    /// Records that this scheduler gives a post up (and, for a lost channel, pauses it). A lease
+    /// taken over meanwhile leaves the outcome to the new holder.
+    async fn give_up(
+        &self,
+        lease: &TipLease,
+        reason: &str,
+        pause_channel: bool,
+    ) -> Result<(), StoreError> {
+        let result = if pause_channel {
+            self.store
+                .skip_tip_post_and_pause_channel(lease, reason)
+                .await
+        } else {
+            self.store.skip_tip_post(lease, reason).await
+        };
+        match result {
+            Err(e @ StoreError::LeaseLost { .. }) => {
+                warn!(channel = lease.channel_id, date = %lease.local_date, "not recording the give-up: {e}");
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Picks the channel's next tip, claims the day, and sends.
@@ -439,7 +504,7 @@ impl<P: TipPoster> TipScheduler<P> {
         now: Timestamp,
     ) -> Result<Option<Timestamp>, StoreError> {
         let after = || next_post(schedule, now).map(|n| n.at);
-        let state = self.store.call(move |s| s.tip_rotation(ch)).await?;
+        let state = self.store.tip_rotation(ch).await?;
         let Some((tip, _)) = rotation::next_tip(&self.tips, ch, &state) else {
             warn!(
                 channel = ch,
@@ -447,34 +512,58 @@ impl<P: TipPoster> TipScheduler<P> {
             );
             return Ok(after());
         };
-        let tip = tip.clone();
-        let (date, tip_id) = (post.date, tip.id.clone());
-        let claimed = self
-            .store
-            .call(move |s| s.claim_tip_post(ch, date, &tip_id, now))
-            .await?;
-        if !claimed {
-            warn!(channel = ch, date = %date, "daily tip already claimed by another run; not posting");
-            return Ok(after());
-        }
+        let date = post.date;
+        let lease = match self.claim(ch, date, &tip.id, now).await? {
+            ClaimOutcome::Granted(lease) => lease,
+            ClaimOutcome::Held { owner, until } => {
+                info!(channel = ch, date = %date, %owner, "daily tip claimed by another scheduler; not posting unless its lease runs out unsent");
+                return Ok(Some(until));
+            }
+            ClaimOutcome::Finished(_) => {
+                debug!(channel = ch, date = %date, "daily tip already posted by another scheduler");
+                return Ok(after());
+            }
+        };
         if late_by >= SignedDuration::from_mins(1) {
             info!(channel = ch, date = %date, late_minutes = late_by.as_mins(), "posting a daily tip late (the bot was not running when it was due)");
         }
-        Ok(match self.send(ch, post, tip).await? {
+        Ok(match self.send_leased(lease, post).await? {
             Sent::Done => after(),
             Sent::RetryAt(at) => Some(at),
             Sent::Paused => None,
         })
     }
 
-    /// Sends a claimed post and records the result.
-    async fn send(&mut self, ch: u64, post: ScheduledPost, tip: Tip) -> Result<Sent, StoreError> {
-        let date = post.date;
+    /// Sends the tip a lease names (a claim keeps its tip, even if another scheduler chose it).
+    async fn send_leased(
+        &mut self,
+        lease: TipLease,
+        post: ScheduledPost,
+    ) -> Result<Sent, StoreError> {
+        let Some(tip) = self.tips.iter().find(|t| t.id == lease.tip_id).cloned() else {
+            let reason = format!("tip `{}` is no longer in tips.toml", lease.tip_id);
+            warn!(channel = lease.channel_id, date = %lease.local_date, "giving up a daily tip: {reason}");
+            self.retries.remove(&lease.channel_id);
+            self.give_up(&lease, &reason, false).await?;
+            return Ok(Sent::Done);
+        };
+        self.send(lease, post, tip).await
+    }
+
+    /// Sends a leased post and records the result.
+    async fn send(
+        &mut self,
+        lease: TipLease,
+        post: ScheduledPost,
+        tip: Tip,
+    ) -> Result<Sent, StoreError> {
+        let (ch, date) = (lease.channel_id, post.date);
         let request = TipPost {
             channel_id: ch,
             local_date: date,
             scheduled_at: post.at,
             tip: tip.clone(),
+            nonce: lease.nonce.clone(),
         };
         let timeout = self.options.post_timeout;
         let result = match tokio::time::timeout(timeout, self.poster.post(request)).await {
@@ -489,15 +578,24 @@ impl<P: TipPoster> TipScheduler<P> {
             Ok(outcome) => {
                 let tips = Arc::clone(&self.tips);
                 let tip_id = tip.id.clone();
-                self.store
-                    .call(move |s| {
-                        let state = s.tip_rotation(ch)?;
-                        let next = rotation::record(&tips, &state, &tip_id);
-                        s.mark_tip_post_sent(ch, date, outcome.message_id, &next, now)
+                let marked = self
+                    .store
+                    .mark_tip_post_sent(&lease, outcome.message_id, now, move |state| {
+                        rotation::record(&tips, state, &tip_id)
                     })
-                    .await?;
+                    .await;
                 self.retries.remove(&ch);
-                info!(channel = ch, date = %date, tip = %tip.id, "posted the daily tip");
+                match marked {
+                    Ok(()) => {
+                        info!(channel = ch, date = %date, tip = %tip.id, "posted the daily tip")
+                    }
+                    Err(e @ StoreError::LeaseLost { .. }) => warn!(
+                        channel = ch, date = %date, tip = %tip.id,
+                        "posted the daily tip, but another scheduler took the post over meanwhile \
+                         ({e}); it sends with the same nonce, so Discord returns this message to it"
+                    ),
+                    Err(e) => return Err(e),
+                }
                 Ok(Sent::Done)
             }
             Err(PostError::ChannelUnavailable(why)) => {
@@ -507,12 +605,7 @@ impl<P: TipPoster> TipScheduler<P> {
                     "pausing daily tips: {why}; they resume when someone runs /tips subscribe there again"
                 );
                 let reason = format!("channel unavailable: {why}");
-                self.store
-                    .call(move |s| {
-                        s.pause_tip_subscription(ch, &reason)?;
-                        s.skip_tip_post(ch, date, &reason)
-                    })
-                    .await?;
+                self.give_up(&lease, &reason, true).await?;
                 Ok(Sent::Paused)
             }
             Err(PostError::Transient(why)) => {
