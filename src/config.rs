@@ -147,21 +147,42 @@ fn default_days() -> String {
     "workdays".to_string()
 }
 
-impl Config {
-    /// The path to read — `--config` first, then `HINGEBOT_CONFIG`, then `./config.toml` — and
-    /// whether the user named it (a named file must exist; the default may be absent).
-    pub fn resolve_path(cli: Option<&Path>) -> (PathBuf, bool) {
+/// Which config file to read, and whether the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPath {
+    pub path: PathBuf,
+    /// Named by `--config` or `HINGEBOT_CONFIG`: it must exist. The default `./config.toml` may be absent.
+    pub explicit: bool,
+}
+
+impl ConfigPath {
+    /// `--config` first, then `HINGEBOT_CONFIG`, then `./config.toml`.
+    pub fn resolve(cli: Option<&Path>) -> ConfigPath {
+        let named = |path: PathBuf| ConfigPath {
+            path,
+            explicit: true,
+        };
         if let Some(p) = cli {
-            return (p.to_path_buf(), true);
+            return named(p.to_path_buf());
         }
         match std::env::var_os(CONFIG_ENV) {
-            Some(p) if !p.is_empty() => (PathBuf::from(p), true),
-            Some(_) => (PathBuf::from("config.toml"), true),
-            None => (PathBuf::from("config.toml"), false),
+            Some(p) if !p.is_empty() => named(PathBuf::from(p)),
+            Some(_) => named(PathBuf::from("config.toml")),
+            None => ConfigPath {
+                path: PathBuf::from("config.toml"),
+                explicit: false,
+            },
         }
     }
 
-    /// Loads a config file. A missing `./config.toml` (not named explicitly) means all defaults.
+    /// Loads the file. A missing default `./config.toml` means all defaults.
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        Config::load(&self.path, self.explicit)
+    }
+}
+
+impl Config {
+    /// Loads a config file. A missing file that was not named explicitly means all defaults.
     pub fn load(path: &Path, explicit: bool) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use hingebot::cli::{ask, eval, kb, lift, report, run, tips, Cli, Command};
-use hingebot::config::Config;
+use hingebot::config::ConfigPath;
 use hingebot::{Assistant, KnowledgeBase};
 use std::io::Write;
 use std::process::ExitCode;
@@ -48,8 +48,8 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (config_path, explicit) = Config::resolve_path(cli.config.as_deref());
-    let config = Config::load(&config_path, explicit)?;
+    let config_path = ConfigPath::resolve(cli.config.as_deref());
+    let config = config_path.load()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let load_kb = |dir: Option<&std::path::Path>| -> anyhow::Result<KnowledgeBase> {
@@ -85,7 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("starting the async runtime")?;
-            runtime.block_on(run::run(&args, &config, &config_path))?;
+            runtime.block_on(run::run(&args, &config, &config_path.path))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
