@@ -1280,3 +1280,41 @@ async fn lift_evaluates_a_task_with_the_niosh_equation() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lift_reports_bad_input_in_its_own_words_to_the_asker_only() {
+    within(Duration::from_secs(60), async {
+        let fake = FakeDiscord::start().await;
+        let (_dir, db) = temp_db();
+        let bot = RunningBot::start(&fake, &db, settings()).await;
+        let (id, lift) = payload::slash_command(
+            "lift",
+            json!([
+                {"name": "load", "type": 3, "value": "15kg"},
+                {"name": "h", "type": 3, "value": "40furlongs"},
+                {"name": "v", "type": 3, "value": "30cm"},
+                {"name": "d", "type": 3, "value": "100cm"},
+                {"name": "a", "type": 3, "value": "30"},
+                {"name": "freq", "type": 3, "value": "2"},
+                {"name": "duration", "type": 4, "value": 0},
+                {"name": "coupling", "type": 4, "value": 1}
+            ]),
+            CHANNEL,
+            Some(GUILD_ID),
+            ALICE,
+            permissions::MEMBER,
+        );
+        fake.push_dispatch("INTERACTION_CREATE", lift);
+        let callback = fake
+            .expect_request("the /lift callback", |r| r.is_callback(Some(id)), TIMEOUT)
+            .await;
+        assert_eq!(
+            callback.body["data"]["content"],
+            "I couldn't evaluate that lift: horizontal distance H: 40 furlongs is not a length; use cm or in"
+        );
+        assert_eq!(callback.body["data"]["flags"], 64, "only the asker sees it");
+        assert_no_mentions_allowed(&callback.body["data"]);
+        bot.stop().await.unwrap();
+    })
+    .await;
+}

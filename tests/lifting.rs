@@ -922,38 +922,74 @@ fn cli_reports_rwl_zero_as_undefined_li() {
 }
 
 #[test]
-fn cli_errors_name_the_offending_flag_or_field() {
-    let mut args = BRIEF_EXAMPLE.to_vec();
-    args[1] = "15 stone";
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
-    assert!(err.contains("--load"), "{err}");
-
-    let mut args = BRIEF_EXAMPLE.to_vec();
-    args[3] = "-5cm";
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
-    assert!(err.contains("H must not be negative"), "{err}");
-
-    let args: Vec<&str> = BRIEF_EXAMPLE
-        .iter()
-        .copied()
-        .filter(|a| *a != "--d" && *a != "100cm")
-        .collect();
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
+fn cli_errors_name_the_field_in_words_never_a_flag() {
+    let error = |edit: &dyn Fn(&mut Vec<&str>)| {
+        let mut args = BRIEF_EXAMPLE.to_vec();
+        edit(&mut args);
+        let err = format!("{:#}", run_cli(&args).unwrap_err());
+        assert!(!err.contains("--"), "no flag names: {err}");
+        err
+    };
+    assert_eq!(
+        error(&|a| a[1] = "15 stone"),
+        "load: 15 stone is not a weight; use kg or lb"
+    );
+    assert_eq!(
+        error(&|a| a[3] = "40furlongs"),
+        "horizontal distance H: 40 furlongs is not a length; use cm or in"
+    );
+    assert_eq!(
+        error(&|a| a[3] = "-5cm"),
+        "horizontal distance H: must not be negative, got -5cm"
+    );
+    let err = error(&|a| a.retain(|a| *a != "--d" && *a != "100cm"));
     assert!(
         err.contains("D (vertical travel distance) is required"),
         "{err}"
     );
-
-    let mut args = BRIEF_EXAMPLE.to_vec();
-    args[13] = "9h";
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
-    assert!(err.contains("--duration") && err.contains("8 h"), "{err}");
+    let err = error(&|a| a[13] = "9h");
+    assert!(
+        err.starts_with("lifting duration: 9 h") && err.contains("8 h"),
+        "{err}"
+    );
 
     let mut args = BRIEF_EXAMPLE.to_vec();
     args.extend(["--dest-h", "50cm"]);
     assert!(
         run_cli(&args).is_err(),
         "a partial destination must be refused"
+    );
+}
+
+#[test]
+fn cli_table_states_the_equations_limits_and_the_ideal_layout_advice_names_no_team_lift() {
+    let out = run_cli(&BRIEF_EXAMPLE).unwrap();
+    assert!(
+        out.contains("Limits: H up to 63 cm, V up to 175 cm, D up to 175 cm, A up to 135°"),
+        "{out}"
+    );
+    let ideal = run_cli(&[
+        "--load",
+        "10kg",
+        "--h",
+        "25cm",
+        "--v",
+        "75cm",
+        "--d",
+        "25cm",
+        "--a",
+        "0",
+        "--freq",
+        "0.2",
+        "--duration",
+        "1h",
+        "--coupling",
+        "good",
+    ])
+    .unwrap();
+    assert!(
+        ideal.contains("only a lighter load, or a lifting aid, lowers the LI"),
+        "{ideal}"
     );
 }
 

@@ -2,7 +2,7 @@
 
 use super::{
     fmt_multiplier, fmt_num, fmt_rate, frequency_limit, Advice, End, EndResult, Factor, LiftInput,
-    Location, MIN_FREQUENCY,
+    Location, MAX_ANGLE, MIN_FREQUENCY,
 };
 
 pub(super) fn advise(
@@ -28,7 +28,7 @@ pub(super) fn advise(
             value: 1.0,
             end,
             tip: "the layout is already ideal (every multiplier is 1.00): only a lighter load, or \
-                  sharing it, lowers the LI"
+                  a lifting aid, lowers the LI"
                 .to_string(),
         };
     };
@@ -69,8 +69,9 @@ pub(super) fn advise(
             fmt_num(units.d_min())
         ),
         Factor::AM if value == 0.0 => format!(
-            "turn your feet, not your back: A is {}°, beyond 135° (AM {m}); put the load in front of you",
-            fmt_num(loc.a)
+            "turn your feet, not your back: A is {}°, beyond {}° (AM {m}); put the load in front of you",
+            fmt_num(loc.a),
+            fmt_num(MAX_ANGLE)
         ),
         Factor::AM => format!(
             "turn your feet, not your back: A is {}°, AM {m}; put the load in front of you",

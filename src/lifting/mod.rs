@@ -22,16 +22,22 @@
 //!   warning says what happened. Inputs no rule can rescue (negative, NaN, infinite, a zero load, a
 //!   missing D) are [`LiftError`]s.
 //!
-//! The parts: `units` ([`UnitSystem`] and reading "15kg"), `multipliers` (HM … CM) and `advice` (the
-//! change worth most at the governing end).
+//! The parts: `units` ([`UnitSystem`] and reading "15kg"), `multipliers` (HM … CM), `advice` (the
+//! change worth most at the governing end), `input` ([`LiftText`], a task as people type it) and
+//! `report` ([`report`], the plain-text table every adapter shows).
 
 mod advice;
+mod input;
 mod multipliers;
+mod report;
 mod units;
+
+pub use input::{field, DestinationText, LiftText};
+pub use report::report;
 
 pub use multipliers::{
     asymmetric_multiplier, coupling_multiplier, distance_multiplier, frequency_limit,
-    frequency_multiplier, horizontal_multiplier, vertical_multiplier, MIN_FREQUENCY,
+    frequency_multiplier, horizontal_multiplier, vertical_multiplier, MAX_ANGLE, MIN_FREQUENCY,
 };
 pub use units::{
     convert_length, convert_weight, parse_angle, parse_duration, parse_length, parse_weight,
@@ -169,13 +175,19 @@ pub enum LiftError {
     /// Neither D nor a destination was given.
     #[error("D (vertical travel distance) is required when no destination is given")]
     MissingDistance,
-    /// A string the units helpers could not read.
-    #[error("cannot read {input:?} as {kind}: {reason}")]
-    Parse {
-        kind: &'static str,
-        input: String,
-        reason: String,
+    /// A quantity the units helpers could not read, said in words ("40 furlongs is not a length; use cm
+    /// or in").
+    #[error("{problem}")]
+    Unreadable { problem: String },
+    /// A typed field ([`LiftText`]) that cannot be used, named in words ("horizontal distance H").
+    #[error("{field}: {problem}")]
+    Field {
+        field: &'static str,
+        problem: String,
     },
+    /// Some but not all of the destination's H, V and A.
+    #[error("destination: give its horizontal distance H, hand height V and angle A together (missing: {missing})")]
+    PartialDestination { missing: String },
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -561,10 +573,11 @@ fn evaluate_end(
             fmt_num(units.v_max())
         ));
     }
-    if loc.a > 135.0 {
+    if loc.a > MAX_ANGLE {
         warnings.push(format!(
-            "{prefix}A is {}°, beyond 135°: AM = 0, so no load is recommended",
-            fmt_num(loc.a)
+            "{prefix}A is {}°, beyond {}°: AM = 0, so no load is recommended",
+            fmt_num(loc.a),
+            fmt_num(MAX_ANGLE)
         ));
     }
 

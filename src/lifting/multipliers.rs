@@ -120,9 +120,12 @@ pub fn distance_multiplier(d: f64, units: UnitSystem) -> f64 {
     (0.82 + units.dm_numerator() / d).min(1.0)
 }
 
-/// AM = 1 − 0.0032·A (degrees, same in both systems): 0.57 at 135°, and 0 beyond 135°.
+/// The largest asymmetry angle with a non-zero AM, in degrees (both systems).
+pub const MAX_ANGLE: f64 = 135.0;
+
+/// AM = 1 − 0.0032·A (degrees, same in both systems): 0.57 at 135°, and 0 beyond [`MAX_ANGLE`].
 pub fn asymmetric_multiplier(a: f64) -> f64 {
-    if !a.is_finite() || a > 135.0 {
+    if !a.is_finite() || a > MAX_ANGLE {
         return 0.0;
     }
     (1.0 - 0.0032 * a.max(0.0)).min(1.0)

@@ -139,12 +139,30 @@ pub fn convert_weight(value: f64, from: UnitSystem, to: UnitSystem) -> f64 {
     }
 }
 
-/// Splits "15kg", "33 lb", "16\"" into a number and a lower-case unit suffix ("" when bare).
-fn split_quantity(input: &str, kind: &'static str) -> Result<(f64, String), LiftError> {
-    let parse_err = |reason: &str| LiftError::Parse {
-        kind,
-        input: input.to_string(),
-        reason: reason.to_string(),
+/// A quantity as typed: the number, the unit suffix as written (trimmed) and lower-cased for matching.
+struct Quantity<'a> {
+    value: f64,
+    number: &'a str,
+    unit: &'a str,
+    unit_lower: String,
+}
+
+impl Quantity<'_> {
+    /// "40 furlongs": what was typed, spaced the same way whatever the input's spacing.
+    fn shown(&self) -> String {
+        format!("{} {}", self.number, self.unit)
+    }
+}
+
+/// Splits "15kg", "33 lb", "16\"" into a number and a unit suffix ("" when bare). `kind` ("a length")
+/// and `example` ("40cm") word the error when there is no number to read.
+fn split_quantity<'a>(
+    input: &'a str,
+    kind: &str,
+    example: &str,
+) -> Result<Quantity<'a>, LiftError> {
+    let unreadable = || LiftError::Unreadable {
+        problem: format!("{input:?} is not {kind}; give a number and a unit, e.g. {example}"),
     };
     let trimmed = input.trim();
     let number_len = trimmed
@@ -152,32 +170,37 @@ fn split_quantity(input: &str, kind: &'static str) -> Result<(f64, String), Lift
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(number_len);
     if number.is_empty() {
-        return Err(parse_err("it does not start with a number"));
+        return Err(unreadable());
     }
-    let value: f64 = number
-        .parse()
-        .map_err(|_| parse_err("the number is malformed"))?;
-    Ok((value, unit.trim().to_lowercase()))
+    let value: f64 = number.parse().map_err(|_| unreadable())?;
+    let unit = unit.trim();
+    Ok(Quantity {
+        value,
+        number,
+        unit,
+        unit_lower: unit.to_lowercase(),
+    })
+}
+
+fn unknown_unit(q: &Quantity<'_>, kind: &str, hint: &str) -> LiftError {
+    LiftError::Unreadable {
+        problem: format!("{} is not {kind}; {hint}", q.shown()),
+    }
 }
 
 /// Reads a length such as "40cm", "16in", "16\"", "0.4 m" or a bare "40" (taken to be in `units`), and
 /// returns it in `units`' length unit.
 pub fn parse_length(input: &str, units: UnitSystem) -> Result<f64, LiftError> {
-    let (value, unit) = split_quantity(input, "a length")?;
-    let (value, from) = match unit.as_str() {
+    let q = split_quantity(input, "a length", "40cm")?;
+    let value = q.value;
+    let (value, from) = match q.unit_lower.as_str() {
         "" => (value, units),
         "cm" => (value, UnitSystem::Metric),
         "mm" => (value / 10.0, UnitSystem::Metric),
         "m" => (value * 100.0, UnitSystem::Metric),
         "in" | "inch" | "inches" | "\"" | "″" => (value, UnitSystem::Us),
         "ft" | "'" => (value * 12.0, UnitSystem::Us),
-        _ => {
-            return Err(LiftError::Parse {
-                kind: "a length",
-                input: input.to_string(),
-                reason: format!("unknown unit {unit:?} (use cm, mm, m, in, \" or ft)"),
-            })
-        }
+        _ => return Err(unknown_unit(&q, "a length", "use cm or in")),
     };
     Ok(convert_length(value, from, units))
 }
@@ -185,33 +208,24 @@ pub fn parse_length(input: &str, units: UnitSystem) -> Result<f64, LiftError> {
 /// Reads a weight such as "15kg", "33 lb", "33lbs" or a bare "15" (taken to be in `units`), and returns
 /// it in `units`' weight unit.
 pub fn parse_weight(input: &str, units: UnitSystem) -> Result<f64, LiftError> {
-    let (value, unit) = split_quantity(input, "a weight")?;
-    let (value, from) = match unit.as_str() {
+    let q = split_quantity(input, "a weight", "15kg")?;
+    let value = q.value;
+    let (value, from) = match q.unit_lower.as_str() {
         "" => (value, units),
         "kg" | "kgs" => (value, UnitSystem::Metric),
         "g" => (value / 1000.0, UnitSystem::Metric),
         "lb" | "lbs" | "pound" | "pounds" => (value, UnitSystem::Us),
-        _ => {
-            return Err(LiftError::Parse {
-                kind: "a weight",
-                input: input.to_string(),
-                reason: format!("unknown unit {unit:?} (use kg or lb)"),
-            })
-        }
+        _ => return Err(unknown_unit(&q, "a weight", "use kg or lb")),
     };
     Ok(convert_weight(value, from, units))
 }
 
 /// Reads an angle in degrees: "30", "30deg", "30°".
 pub fn parse_angle(input: &str) -> Result<f64, LiftError> {
-    let (value, unit) = split_quantity(input, "an angle")?;
-    match unit.as_str() {
-        "" | "deg" | "degree" | "degrees" | "°" => Ok(value),
-        _ => Err(LiftError::Parse {
-            kind: "an angle",
-            input: input.to_string(),
-            reason: format!("unknown unit {unit:?} (use degrees, e.g. 30 or 30deg)"),
-        }),
+    let q = split_quantity(input, "an angle", "30")?;
+    match q.unit_lower.as_str() {
+        "" | "deg" | "degree" | "degrees" | "°" => Ok(q.value),
+        _ => Err(unknown_unit(&q, "an angle", "use degrees, e.g. 30")),
     }
 }
 
@@ -219,29 +233,42 @@ pub fn parse_angle(input: &str) -> Result<f64, LiftError> {
 /// names "short", "moderate", "long". A bare number is refused because hours and minutes are both
 /// common; more than 8 h is refused because the equation does not cover it.
 pub fn parse_duration(input: &str) -> Result<DurationBand, LiftError> {
-    let err = |reason: String| LiftError::Parse {
-        kind: "a duration",
-        input: input.to_string(),
-        reason,
-    };
     match input.trim().to_lowercase().as_str() {
         "short" => return Ok(DurationBand::Short),
         "moderate" => return Ok(DurationBand::Moderate),
         "long" => return Ok(DurationBand::Long),
         _ => {}
     }
-    let (value, unit) = split_quantity(input, "a duration")?;
-    let minutes = match unit.as_str() {
-        "h" | "hr" | "hrs" | "hour" | "hours" => value * 60.0,
-        "m" | "min" | "mins" | "minute" | "minutes" => value,
-        "" => return Err(err("give a unit, e.g. 1h or 45min".to_string())),
-        _ => return Err(err(format!("unknown unit {unit:?} (use h or min)"))),
+    let q = split_quantity(input, "a duration", "45min")?;
+    let problem = |problem: String| LiftError::Unreadable { problem };
+    let minutes = match q.unit_lower.as_str() {
+        "h" | "hr" | "hrs" | "hour" | "hours" => q.value * 60.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => q.value,
+        "" => {
+            return Err(problem(format!(
+                "{} is not a duration; give a unit, e.g. 1h or 45min",
+                q.number
+            )))
+        }
+        _ => {
+            return Err(unknown_unit(
+                &q,
+                "a duration",
+                "use h or min, e.g. 1h or 45min",
+            ))
+        }
     };
     if !minutes.is_finite() || minutes <= 0.0 {
-        return Err(err("the duration must be greater than zero".to_string()));
+        return Err(problem(format!(
+            "{} is not a duration; it must be more than zero",
+            q.shown()
+        )));
     }
     DurationBand::from_minutes(minutes).ok_or_else(|| {
-        err("lifting for more than 8 h per shift is outside the NIOSH equation".to_string())
+        problem(format!(
+            "{} is more than 8 h of lifting per shift, which the NIOSH equation does not cover",
+            q.shown()
+        ))
     })
 }
 
@@ -275,11 +302,29 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_quantities_are_errors_that_quote_the_input() {
-        for bad in ["", "kg", "abc", "1.2.3cm", "15 stone", "--5"] {
-            let err = parse_weight(bad, UnitSystem::Metric).unwrap_err();
-            assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");
+    fn unreadable_quantities_are_errors_that_show_what_was_typed_and_how_to_fix_it() {
+        for bad in ["", "kg", "abc", "1.2.3cm", "--5"] {
+            let err = parse_weight(bad, UnitSystem::Metric)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("{bad:?} is not a weight")),
+                "{err}"
+            );
+            assert!(err.contains("e.g. 15kg"), "{err}");
         }
+        assert_eq!(
+            parse_weight("15 stone", UnitSystem::Metric)
+                .unwrap_err()
+                .to_string(),
+            "15 stone is not a weight; use kg or lb"
+        );
+        assert_eq!(
+            parse_length("40furlongs", UnitSystem::Metric)
+                .unwrap_err()
+                .to_string(),
+            "40 furlongs is not a length; use cm or in"
+        );
         assert!(parse_length("10 parsecs", UnitSystem::Metric).is_err());
         assert!(parse_angle("30rad").is_err());
     }
