@@ -10,7 +10,7 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hingebot::config::MatcherSettings;
+use hingebot::config::{MatcherSettings, TipsSettings};
 use hingebot::discord::messages::{decide, Incoming, Outcome};
 use hingebot::discord::Bot;
 use hingebot::store::Store;
@@ -103,6 +103,7 @@ fn decide_and_render(c: &mut Criterion) {
             assistant,
             Store::open_in_memory().unwrap(),
             settings(),
+            TipsSettings::default(),
         ))
         .unwrap();
     let mut n = 0usize;
@@ -115,10 +116,11 @@ fn decide_and_render(c: &mut Criterion) {
                 author_is_bot: false,
                 channel_id: CHANNEL,
                 in_guild: true,
+                in_safety_channel: false,
                 mentions_bot: true,
                 content: &content,
             };
-            match decide(&bot, BOT_ID, &msg, Instant::now()) {
+            match decide(&bot.policy(BOT_ID), &msg, Instant::now()) {
                 Outcome::Reply { card, .. } => serde_json::to_vec(&card.message()).unwrap().len(),
                 _ => 0,
             }

@@ -6,6 +6,7 @@
 pub mod assistant;
 pub mod cli;
 pub mod config;
+pub mod daily_tips;
 pub mod discord;
 pub mod eval;
 pub mod knowledge;

@@ -8,9 +8,10 @@
 mod support;
 
 use hingebot::config::TipSubscriptionSetting;
+use hingebot::daily_tips::{Clock, SchedulerOptions, TipScheduler, TokioClock};
 use hingebot::discord::tips::{DiscordTipPoster, LEARN_MORE, TIP_TITLE};
 use hingebot::store::Store;
-use hingebot::tips::{Clock, SchedulerOptions, TipSchedule, TipScheduler, TokioClock};
+use hingebot::tips::TipSchedule;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use std::path::Path;

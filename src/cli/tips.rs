@@ -2,16 +2,14 @@
 
 use crate::config::Config;
 use crate::knowledge::KnowledgeBase;
-use crate::store::{Store, SubscriptionChange};
+use crate::store::Store;
 use crate::tips::{default_schedule, next_post, next_tip, tip_of_the_day, TipSchedule};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::io::Write;
-use tracing::{debug, info};
 
 /// `hingebot tip`: prints today's tip.
 #[derive(Debug, Args)]
@@ -57,12 +55,10 @@ pub fn run_tip(kb: &KnowledgeBase, today: Date, out: &mut dyn Write) -> anyhow::
     Ok(())
 }
 
-/// Today's date in `tips.default_timezone`: the day whose tip `hingebot tip` prints. (The machine's
-/// own zone is not used: jiff is built without system time zone detection.)
+/// Today's date for `hingebot tip`: [`crate::tips::today`] under the configured tip settings.
 pub fn today(config: &Config, now: Timestamp) -> anyhow::Result<Date> {
-    let schedule = default_schedule(&config.tips)
-        .context("config: tips.default_time / tips.default_timezone")?;
-    Ok(schedule.local_date(now))
+    crate::tips::today(&config.tips, now)
+        .context("config: tips.default_time / tips.default_timezone")
 }
 
 /// One previewed post, in the stable `--json` shape.
@@ -189,48 +185,12 @@ fn preview_schedule(
     Ok((schedule, ScheduleSource::Default))
 }
 
-/// Upserts every `[[tips.subscriptions]]` into the store; run at start-up, before the scheduler.
-/// Idempotent: an unchanged subscription is not rewritten (and a paused one stays paused).
-/// Everything is validated first, so a bad entry changes nothing. Returns how many were created or
-/// changed.
-pub fn apply_config_subscriptions(config: &Config, store: &Store) -> anyhow::Result<usize> {
-    default_schedule(&config.tips).context("config: tips.default_time / tips.default_timezone")?;
-    let mut seen = HashSet::new();
-    let mut schedules = Vec::with_capacity(config.tips.subscriptions.len());
-    for (i, s) in config.tips.subscriptions.iter().enumerate() {
-        if !seen.insert(s.channel) {
-            bail!(
-                "config: tips.subscriptions[{i}]: channel {} is listed twice",
-                s.channel
-            );
-        }
-        let schedule = TipSchedule::parse(&s.time, &s.timezone, &s.days)
-            .with_context(|| format!("config: tips.subscriptions[{i}] (channel {})", s.channel))?;
-        schedules.push((s.channel, schedule));
-    }
-    let now = Timestamp::now();
-    let mut changed = 0;
-    for (channel, schedule) in schedules {
-        match store.upsert_tip_subscription(channel, &schedule, now)? {
-            SubscriptionChange::Unchanged => {
-                debug!(channel, "config tip subscription unchanged");
-            }
-            change => {
-                info!(channel, schedule = %schedule.describe(), ?change, "applied config tip subscription");
-                changed += 1;
-            }
-        }
-    }
-    Ok(changed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::TipSubscriptionSetting;
     use crate::knowledge::{Category, Entry, Tip};
     use crate::tips::RotationState;
-    use std::path::Path;
+    use std::collections::HashSet;
 
     fn kb(n: usize) -> KnowledgeBase {
         let entry = Entry {
@@ -412,49 +372,5 @@ mod tests {
         // A full cycle of three tips: all different.
         let tips: HashSet<&str> = rows.iter().map(|r| r["tip"].as_str().unwrap()).collect();
         assert_eq!(tips.len(), 3);
-    }
-
-    #[test]
-    fn config_subscriptions_apply_once_and_restarts_change_nothing() {
-        let store = Store::open_in_memory().unwrap();
-        let mut config = Config::default();
-        config.tips.subscriptions = vec![
-            TipSubscriptionSetting {
-                channel: 1,
-                time: "08:30".into(),
-                timezone: "europe/berlin".into(),
-                days: "workdays".into(),
-            },
-            TipSubscriptionSetting {
-                channel: 2,
-                time: "7:00".into(),
-                timezone: "America/New_York".into(),
-                days: "daily".into(),
-            },
-        ];
-        assert_eq!(apply_config_subscriptions(&config, &store).unwrap(), 2);
-        let before = store.tip_subscriptions().unwrap();
-        assert_eq!(before[0].timezone, "Europe/Berlin");
-        assert_eq!(before[1].days, "everyday");
-        assert_eq!(apply_config_subscriptions(&config, &store).unwrap(), 0);
-        assert_eq!(store.tip_subscriptions().unwrap(), before);
-    }
-
-    #[test]
-    fn a_bad_config_subscription_names_the_entry_and_applies_nothing() {
-        let store = Store::open_in_memory().unwrap();
-        let config = Config::parse(
-            "[[tips.subscriptions]]\nchannel = 1\ntime = \"08:30\"\ntimezone = \"UTC\"\n\
-             [[tips.subscriptions]]\nchannel = 2\ntime = \"08:30\"\ntimezone = \"CEST\"\n",
-            Path::new("config.toml"),
-        )
-        .unwrap();
-        let err = format!(
-            "{:#}",
-            apply_config_subscriptions(&config, &store).unwrap_err()
-        );
-        assert!(err.contains("tips.subscriptions[1] (channel 2)"), "{err}");
-        assert!(err.contains("`CEST`"), "{err}");
-        assert!(store.tip_subscriptions().unwrap().is_empty());
     }
 }

@@ -11,9 +11,9 @@ pub mod messages;
 pub mod render;
 pub mod tips;
 
-use crate::config::{Config, DiscordSettings};
+use crate::config::{Config, DiscordSettings, TipsSettings};
+use crate::daily_tips::{self, SchedulerHandle, SchedulerOptions};
 use crate::store::{Store, UserHasher};
-use crate::tips::{SchedulerHandle, SchedulerOptions};
 use crate::{Assistant, KnowledgeBase};
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
@@ -114,11 +114,17 @@ pub async fn run(
     let store = Store::open(&config.database)?;
     let (subscriptions, db) = (config.clone(), Arc::clone(&store));
     tokio::task::spawn_blocking(move || {
-        crate::cli::tips::apply_config_subscriptions(&subscriptions, &db)
+        daily_tips::apply_config_subscriptions(&subscriptions, &db)
     })
     .await
     .context("applying the [[tips.subscriptions]] from the config")??;
-    let bot = Bot::new(assistant, store, config.discord.clone()).await?;
+    let bot = Bot::new(
+        assistant,
+        store,
+        config.discord.clone(),
+        config.tips.clone(),
+    )
+    .await?;
     tracing::info!(
         database = %config.database.display(),
         api_base = api_base.as_deref().unwrap_or("Discord"),
@@ -133,6 +139,8 @@ pub struct Bot {
     pub(crate) assistant: Arc<Assistant>,
     pub(crate) store: Arc<Store>,
     pub(crate) settings: DiscordSettings,
+    /// Where and when tips are read by default: `/tip` shows the tip of today in this zone.
+    pub(crate) tips: TipsSettings,
     pub(crate) cooldowns: cooldown::Cooldowns,
     /// Safety channels from config.toml and from commands, merged.
     pub(crate) safety_channels: RwLock<HashSet<u64>>,
@@ -147,6 +155,7 @@ impl Bot {
         assistant: Arc<Assistant>,
         store: Arc<Store>,
         settings: DiscordSettings,
+        tips: TipsSettings,
     ) -> anyhow::Result<Arc<Bot>> {
         let (added, users) = store
             .call(|s| Ok((s.safety_channels()?, s.user_hasher()?)))
@@ -163,6 +172,7 @@ impl Bot {
             store,
             cooldowns: cooldown::Cooldowns::new(Duration::from_secs(settings.cooldown_seconds)),
             settings,
+            tips,
             safety_channels: RwLock::new(channels),
             users,
             tip_scheduler: OnceLock::new(),
@@ -194,6 +204,16 @@ impl Bot {
     pub(crate) fn tip_subscriptions_changed(&self) {
         if let Some(scheduler) = self.tip_scheduler.get() {
             scheduler.subscriptions_changed();
+        }
+    }
+
+    /// What the message policy ([`messages::decide`]) reads, for a bot whose user id is `bot_id`.
+    pub fn policy(&self, bot_id: u64) -> messages::Policy<'_> {
+        messages::Policy {
+            assistant: &self.assistant,
+            settings: &self.settings,
+            cooldowns: &self.cooldowns,
+            bot_id,
         }
     }
 

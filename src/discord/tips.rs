@@ -3,11 +3,12 @@
 use super::buttons::Action;
 use super::render::{self, Button, Card, Row};
 use super::{Bot, Context, Error};
-use crate::store::{TipClaim, TipSubscription};
-use crate::tips::{
-    next_post, Days, PostError, PostOutcome, SchedulerHandle, SchedulerOptions, SystemClock,
-    TipPost, TipPoster, TipSchedule, TipScheduler,
+use crate::daily_tips::{
+    PostError, PostOutcome, SchedulerHandle, SchedulerOptions, SystemClock, TipPost, TipPoster,
+    TipScheduler,
 };
+use crate::store::{TipClaim, TipSubscription};
+use crate::tips::{next_post, Days, TipSchedule};
 use crate::DISCLAIMER;
 use jiff::Timestamp;
 use poise::serenity_prelude as serenity;
