@@ -863,7 +863,10 @@ async fn topics_tip_and_about_commands() {
         let tip = fake
             .expect_request("the tip", |r| r.is_callback(Some(id)), TIMEOUT)
             .await;
-        assert_eq!(tip.embed_title(), Some("💡 Tip of the day"));
+        assert_eq!(
+            tip.embed_title(),
+            Some(hingebot::discord::render::TIP_TITLE)
+        );
         let text = tip.body["data"]["embeds"][0]["description"]
             .as_str()
             .unwrap();

@@ -9,7 +9,8 @@ mod support;
 
 use hingebot::config::TipSubscriptionSetting;
 use hingebot::daily_tips::{Clock, SchedulerOptions, TipScheduler, TokioClock};
-use hingebot::discord::tips::{DiscordTipPoster, LEARN_MORE, TIP_TITLE};
+use hingebot::discord::render::{LEARN_MORE, TIP_TITLE};
+use hingebot::discord::tips::DiscordTipPoster;
 use hingebot::store::Store;
 use hingebot::tips::TipSchedule;
 use jiff::Timestamp;

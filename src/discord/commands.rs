@@ -154,7 +154,7 @@ pub fn todays_tip_card(
     now: Timestamp,
 ) -> Result<Option<Card>, ScheduleError> {
     let today = crate::tips::today(tips, now)?;
-    Ok(crate::tips::tip_of_the_day(kb.tips(), today).map(|tip| render::tip_card(tip, kb)))
+    Ok(crate::tips::tip_of_the_day(kb.tips(), today).map(render::tip_card))
 }
 
 /// Browse everything the bot knows, by topic

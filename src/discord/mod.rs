@@ -1,8 +1,11 @@
-//! The Discord adapter: serenity for the transport, poise for slash commands. Renders core replies; decides nothing.
+//! The Discord adapter: serenity for the transport, poise for slash commands. The core decides what to
+//! answer; this adapter decides only when to speak in a channel (who is answered, cooldowns, the
+//! stricter unprompted threshold: [`messages::decide`]) and how a reply looks ([`render`]).
 //!
 //! [`serve`] is what `hingebot run` runs: it connects, registers the commands, answers until the
 //! shutdown future resolves, then closes the shards and flushes the store.
 
+pub mod action;
 pub mod buttons;
 pub mod commands;
 pub mod cooldown;

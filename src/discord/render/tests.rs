@@ -292,14 +292,24 @@ fn about_names_the_disclaimer_and_the_knowledge_base() {
 }
 
 #[test]
-fn a_tip_links_to_its_entry() {
+fn a_tip_card_has_the_text_the_disclaimer_and_one_learn_more_button_to_its_entry() {
     let kb = kb();
-    let card = tip_card(&kb.tips()[0], &kb);
+    let card = tip_card(&kb.tips()[0]);
+    assert_eq!(card.title, TIP_TITLE);
     assert_eq!(card.description, "Soft knees, hips back.");
+    assert_eq!(card.footer, DISCLAIMER);
+    let buttons: Vec<&Button> = card.buttons().collect();
+    assert_eq!(buttons.len(), 1);
+    assert_eq!(buttons[0].label, LEARN_MORE);
     assert_eq!(
-        card.buttons().next().unwrap().custom_id,
-        "hb:show:wall-drill"
+        Action::parse(&buttons[0].custom_id),
+        Some(Action::Show("wall-drill".into()))
     );
+    let without_entry = Tip {
+        entry: String::new(),
+        ..kb.tips()[0].clone()
+    };
+    assert_eq!(tip_card(&without_entry).buttons().count(), 0);
 }
 
 #[test]
