@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the config file path.
 pub const CONFIG_ENV: &str = "HINGEBOT_CONFIG";
+/// Environment variable that overrides `database`.
+pub const DATABASE_ENV: &str = "HINGEBOT_DATABASE";
+/// The database's file name in the platform's data folder (see [`default_database`]).
+pub const DATABASE_FILE: &str = "hingebot.sqlite3";
 
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -26,31 +30,23 @@ pub enum ConfigError {
         field: String,
         message: String,
     },
+    #[error("no data folder for the database (no home folder?): set `database` in config.toml or {DATABASE_ENV}")]
+    NoDataFolder,
 }
 
 /// All settings. Unknown keys are an error that names the key.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Folder with the knowledge base TOML files (relative paths are relative to the working directory).
-    pub knowledge_dir: PathBuf,
-    /// The SQLite file for subscriptions, tip state, feedback and unanswered questions.
-    pub database: PathBuf,
+    /// A folder of knowledge base TOML files to answer from instead of the bundled copy (relative
+    /// paths are relative to the working directory). Unset: the knowledge base compiled into the binary.
+    pub knowledge_dir: Option<PathBuf>,
+    /// The SQLite file for subscriptions, tip state, feedback and unanswered questions. Unset: see
+    /// [`Config::database_path`].
+    pub database: Option<PathBuf>,
     pub matcher: MatcherSettings,
     pub discord: DiscordSettings,
     pub tips: TipsSettings,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            knowledge_dir: PathBuf::from("knowledge"),
-            database: PathBuf::from("hingebot.sqlite3"),
-            matcher: MatcherSettings::default(),
-            discord: DiscordSettings::default(),
-            tips: TipsSettings::default(),
-        }
-    }
 }
 
 /// Thresholds of the answer / suggest / abstain decision (see README "Calibration").
@@ -248,6 +244,33 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Applies the environment's overrides: `HINGEBOT_DATABASE`, when set and non-empty, replaces
+    /// `database`. The binary calls this once after loading; the library never reads it, so a
+    /// [`Config`] built in code means what it says.
+    pub fn apply_env(&mut self) {
+        if let Some(path) = std::env::var_os(DATABASE_ENV).filter(|p| !p.is_empty()) {
+            self.database = Some(PathBuf::from(path));
+        }
+    }
+
+    /// The database file: `database`, else [`default_database`].
+    pub fn database_path(&self) -> Result<PathBuf, ConfigError> {
+        match &self.database {
+            Some(path) => Ok(path.clone()),
+            None => default_database().ok_or(ConfigError::NoDataFolder),
+        }
+    }
+}
+
+/// `hingebot.sqlite3` in the platform's data folder for hingebot (`$XDG_DATA_HOME/hingebot` or
+/// `~/.local/share/hingebot` on Linux, `~/Library/Application Support/hingebot` on macOS,
+/// `%APPDATA%\hingebot\data` on Windows); `None` when the platform has no home folder.
+pub fn default_database() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "hingebot")
+        .map(|dirs| dirs.data_dir().join(DATABASE_FILE))
+}
+
 /// 1-based line number of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -280,6 +303,18 @@ mod tests {
             Config::parse("", Path::new("c.toml")).unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn the_database_is_the_configured_file_or_one_in_the_platforms_data_folder() {
+        let named = Config::parse("database = \"x.db\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(named.database, Some(PathBuf::from("x.db")));
+        let default = default_database().expect("the test machine has a home folder");
+        assert!(
+            default.ends_with(Path::new("hingebot").join(DATABASE_FILE))
+                || default.ends_with(DATABASE_FILE)
+        );
+        assert!(default.is_absolute(), "{}", default.display());
     }
 
     #[test]

@@ -891,7 +891,8 @@ async fn topics_tip_and_about_commands() {
             .as_str()
             .unwrap();
         assert!(
-            text.contains(kb.version()) && text.contains("Education, not medical advice"),
+            text.contains(&hingebot::version_line(&kb))
+                && text.contains("Education, not medical advice"),
             "{text}"
         );
         bot.stop().await.unwrap();
@@ -1022,8 +1023,8 @@ async fn an_unreachable_api_base_is_a_clear_error_not_a_connection_to_discord() 
     within(Duration::from_secs(30), async {
         let (_dir, db) = temp_db();
         let config = hingebot::config::Config {
-            knowledge_dir: knowledge_dir(),
-            database: db,
+            knowledge_dir: Some(knowledge_dir()),
+            database: Some(db),
             discord: DiscordSettings {
                 api_base: Some("http://127.0.0.1:9".to_string()),
                 ..settings()

@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Serialize;
 use std::io::Write;
+use std::sync::Arc;
 
 /// `hingebot tip`: prints today's tip.
 #[derive(Debug, Args)]
@@ -59,6 +60,17 @@ pub fn run_tip(kb: &KnowledgeBase, today: Date, out: &mut dyn Write) -> anyhow::
 pub fn today(config: &Config, now: Timestamp) -> anyhow::Result<Date> {
     crate::tips::today(&config.tips, now)
         .context("config: tips.default_time / tips.default_timezone")
+}
+
+/// The store `tips preview` reads: the configured database when it exists, else an empty one in
+/// memory, so a preview never creates a database file.
+pub fn preview_store(config: &Config) -> anyhow::Result<Arc<Store>> {
+    let path = config.database_path()?;
+    Ok(if path.exists() {
+        Store::open(&path)?
+    } else {
+        Store::open_in_memory()?
+    })
 }
 
 /// One previewed post, in the stable `--json` shape.

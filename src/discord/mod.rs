@@ -17,7 +17,7 @@ pub mod tips;
 use crate::config::{Config, DiscordSettings, TipsSettings};
 use crate::daily_tips::{self, SchedulerHandle, SchedulerOptions};
 use crate::store::{Store, UserHasher};
-use crate::{Assistant, KnowledgeBase};
+use crate::Assistant;
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use std::collections::HashSet;
@@ -107,14 +107,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let api_base = effective_api_base(&config.discord)?;
-    let kb = KnowledgeBase::load(&config.knowledge_dir).with_context(|| {
-        format!(
-            "loading the knowledge base from {}",
-            config.knowledge_dir.display()
-        )
-    })?;
-    let assistant = Arc::new(Assistant::new(Arc::new(kb), config.matcher.clone()));
-    let store = Store::open(&config.database)?;
+    let assistant = Arc::new(crate::setup::load_assistant(config)?);
+    let store = crate::setup::open_store(config)?;
     let (subscriptions, db) = (config.clone(), Arc::clone(&store));
     tokio::task::spawn_blocking(move || {
         daily_tips::apply_config_subscriptions(&subscriptions, &db)
@@ -129,7 +123,7 @@ pub async fn run(
     )
     .await?;
     tracing::info!(
-        database = %config.database.display(),
+        database = %bot.store.path().display(),
         api_base = api_base.as_deref().unwrap_or("Discord"),
         "starting the Discord bot"
     );

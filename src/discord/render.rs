@@ -459,10 +459,8 @@ pub fn about_card(kb: &KnowledgeBase) -> Card {
             "I teach the hip hinge and safe lifting at work: how to do it, common faults, drills, \
              and when to get help. Ask with `/ask`, mention me, or send me a DM; browse with `/topics`; \
              get today's tip with `/tip`.\n\n**{DISCLAIMER}** If you have pain, numbness or weakness, \
-             see a health professional.\n\nKnowledge base version `{}`: {} entries, {} tips.",
-            kb.version(),
-            kb.entries().len(),
-            kb.tips().len()
+             see a health professional.\n\n`{}`",
+            crate::version_line(kb)
         ),
         colour::INFO,
         DISCLAIMER,

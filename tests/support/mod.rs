@@ -40,8 +40,8 @@ pub const TOKEN: &str = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.token-for-tests";
 /// A config that talks to `fake` and keeps its state in `database`.
 pub fn config(fake: &FakeDiscord, database: &Path, discord: DiscordSettings) -> Config {
     Config {
-        knowledge_dir: knowledge_dir(),
-        database: database.to_path_buf(),
+        knowledge_dir: Some(knowledge_dir()),
+        database: Some(database.to_path_buf()),
         discord: DiscordSettings {
             api_base: Some(fake.api_base()),
             ..discord

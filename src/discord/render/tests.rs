@@ -288,7 +288,14 @@ fn topics_browse_categories_then_entries() {
 fn about_names_the_disclaimer_and_the_knowledge_base() {
     let card = about_card(&kb());
     assert!(card.description.contains(DISCLAIMER));
-    assert!(card.description.contains("`abc123`: 5 entries, 1 tips"));
+    assert!(
+        card.description.contains(&format!(
+            "`hingebot {}, knowledge base: 5 entries, checksum abc123`",
+            crate::VERSION
+        )),
+        "{}",
+        card.description
+    );
 }
 
 #[test]
