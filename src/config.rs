@@ -1,5 +1,6 @@
 //! Typed settings from `config.toml`, with every default in one place. Secrets never live here.
 
+use crate::toml_pos::line_of;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -269,16 +270,6 @@ impl Config {
 pub fn default_database() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "hingebot")
         .map(|dirs| dirs.data_dir().join(DATABASE_FILE))
-}
-
-/// 1-based line number of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

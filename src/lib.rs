@@ -16,6 +16,7 @@ pub mod safety;
 pub mod setup;
 pub mod store;
 pub mod tips;
+pub mod toml_pos;
 
 pub use assistant::{Assistant, Reply, ReplyKind, Suggestion};
 pub use knowledge::{Entry, KnowledgeBase};

@@ -1,4 +1,5 @@
-//! Daily tips on Discord end to end: the `/tips` commands and the tip poster, against the fake Discord on 127.0.0.1.
+//! Daily tips on Discord end to end: the `/tips` commands and the tip poster, against the fake
+//! Discord on 127.0.0.1.
 //!
 //! The commands run through `hingebot::discord::run`, like the other end-to-end tests. Posting is
 //! tested with the real [`DiscordTipPoster`] and [`TipScheduler`] over serenity's `Http` pointed at

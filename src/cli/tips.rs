@@ -1,4 +1,5 @@
-//! `hingebot tip` and `hingebot tips preview`: today's tip, and the posts a channel will get next — what a safety manager checks before a week starts.
+//! `hingebot tip` and `hingebot tips preview`: today's tip, and the posts a channel will get next —
+//! what a safety manager checks before a week starts.
 
 use crate::config::Config;
 use crate::knowledge::KnowledgeBase;

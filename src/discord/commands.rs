@@ -1,4 +1,5 @@
-//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`, `/lift`) and the poise framework that runs them.
+//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`, `/lift`) and the
+//! poise framework that runs them.
 
 use super::render::{self, Asked, Card};
 use super::{buttons, lift, messages, tips, Bot, Context, Error};

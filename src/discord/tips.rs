@@ -1,4 +1,5 @@
-//! Daily tips on Discord: the poster the tip scheduler sends through, its start and stop, and the `/tips` commands.
+//! Daily tips on Discord: the poster the tip scheduler sends through, its start and stop, and the
+//! `/tips` commands.
 
 use super::render;
 use super::{Bot, Context, Error};

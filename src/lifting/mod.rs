@@ -1,26 +1,29 @@
-//! The revised NIOSH lifting equation (NIOSH pub. 94-110) as a pure calculation, so the bot can answer
-//! "is this lift too heavy?" with the same numbers an ergonomist would get from the Applications Manual.
+//! The revised NIOSH lifting equation (NIOSH pub. 94-110) as a pure calculation, so the bot can
+//! answer "is this lift too heavy?" with the same numbers an ergonomist would get from the
+//! Applications Manual.
 //!
 //! ```text
 //! RWL = LC × HM × VM × DM × AM × FM × CM        LI = load / RWL
 //! ```
 //!
-//! Everything here is pure: no I/O, no clock, no globals. [`compute`] takes a [`LiftInput`] and returns a
-//! [`LiftResult`] (serialisable, so adapters can print JSON) or a [`LiftError`] naming the bad field.
+//! Everything here is pure: no I/O, no clock, no globals. [`compute`] takes a [`LiftInput`] and
+//! returns a [`LiftResult`] (serialisable, so adapters can print JSON) or a [`LiftError`] naming
+//! the bad field.
 //!
-//! Design choices, each taken from the manual (NIOSH pub. 94-110, *Applications Manual for the Revised
-//! NIOSH Lifting Equation*, 1994; §1.2 for its limits, Tables 1–7 for the multipliers):
+//! Design choices, each taken from the manual (NIOSH pub. 94-110, *Applications Manual for the
+//! Revised NIOSH Lifting Equation*, 1994; §1.2 for its limits, Tables 1–7 for the multipliers):
 //!
-//! - The metric (cm, kg, LC 23 kg) and U.S. (in, lb, LC 51 lb) systems are two parallel constant sets,
-//!   not conversions of each other. A calculation runs entirely in one [`UnitSystem`]; the units helpers
-//!   ([`parse_length`], [`parse_weight`], [`convert_length`], …) only convert the *inputs*.
-//! - HM, VM, DM and AM come from their formulas (the manual says the formulas govern over Tables 1–4),
-//!   capped at 1.0 and set to 0 beyond their limits.
+//! - The metric (cm, kg, LC 23 kg) and U.S. (in, lb, LC 51 lb) systems are two parallel constant
+//!   sets, not conversions of each other. A calculation runs entirely in one [`UnitSystem`]; the
+//!   units helpers ([`parse_length`], [`parse_weight`], [`convert_length`], …) only convert the
+//!   *inputs*.
+//! - HM, VM, DM and AM come from their formulas (the manual says the formulas govern over Tables
+//!   1–4), capped at 1.0 and set to 0 beyond their limits.
 //! - FM is Table 5 and CM is Table 7, transcribed exactly. FM always reads the column for V at the
 //!   **origin**; CM reads V at the end being evaluated (as in the manual's Example 4 worksheet).
-//! - Out-of-range inputs that the manual has a rule for are not errors: the rule is applied and a plain
-//!   warning says what happened. Inputs no rule can rescue (negative, NaN, infinite, a zero load, a
-//!   missing D) are [`LiftError`]s.
+//! - Out-of-range inputs that the manual has a rule for are not errors: the rule is applied and a
+//!   plain warning says what happened. Inputs no rule can rescue (negative, NaN, infinite, a zero
+//!   load, a missing D) are [`LiftError`]s.
 //!
 //! The parts: `units` ([`UnitSystem`] and reading "15kg"), `multipliers` (HM … CM), `advice` (the
 //! change worth most at the governing end), `input` ([`LiftText`], a task as people type it) and

@@ -1,4 +1,5 @@
-//! Rendering specifications: what people see for each kind of reply, and that no card can break a Discord limit.
+//! Rendering specifications: what people see for each kind of reply, and that no card can break a
+//! Discord limit.
 
 use super::*;
 use crate::knowledge::{Entry, SynonymGroup, Tip};
