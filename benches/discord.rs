@@ -96,7 +96,7 @@ fn dispatch_to_reply(c: &mut Criterion) {
 
 fn decide_and_render(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let kb = KnowledgeBase::load(&knowledge_dir()).unwrap();
+    let kb = KnowledgeBase::bundled().unwrap();
     let assistant = Arc::new(Assistant::new(Arc::new(kb), MatcherSettings::default()));
     let bot = runtime
         .block_on(Bot::new(

@@ -50,7 +50,7 @@ pub struct Config {
     pub tips: TipsSettings,
 }
 
-/// Thresholds of the answer / suggest / abstain decision (see README "Calibration").
+/// Thresholds of the answer / suggest / abstain decision (docs/evaluation.md, "Calibration").
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MatcherSettings {
