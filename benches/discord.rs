@@ -10,7 +10,7 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hingebot::config::MatcherSettings;
+use hingebot::config::{MatcherSettings, TipsSettings};
 use hingebot::discord::messages::{decide, Incoming, Outcome};
 use hingebot::discord::Bot;
 use hingebot::store::Store;
@@ -96,12 +96,12 @@ fn dispatch_to_reply(c: &mut Criterion) {
 
 fn decide_and_render(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let kb = KnowledgeBase::load(&knowledge_dir()).unwrap();
+    let kb = KnowledgeBase::bundled().unwrap();
     let assistant = Arc::new(Assistant::new(Arc::new(kb), MatcherSettings::default()));
     let bot = runtime
         .block_on(async {
             let store = Store::open_in_memory().await.unwrap();
-            Bot::new(assistant, store, settings()).await
+            Bot::new(assistant, store, settings(), TipsSettings::default()).await
         })
         .unwrap();
     let mut n = 0usize;
@@ -114,10 +114,11 @@ fn decide_and_render(c: &mut Criterion) {
                 author_is_bot: false,
                 channel_id: CHANNEL,
                 in_guild: true,
+                in_safety_channel: false,
                 mentions_bot: true,
                 content: &content,
             };
-            match decide(&bot, BOT_ID, &msg, Instant::now()) {
+            match decide(&bot.policy(BOT_ID), &msg, Instant::now()) {
                 Outcome::Reply { card, .. } => serde_json::to_vec(&card.message()).unwrap().len(),
                 _ => 0,
             }

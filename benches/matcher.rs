@@ -21,10 +21,6 @@ const QUESTIONS: &[(&str, &str)] = &[
     ("soreness", "is it normal to be this sore two days after deadlifts"),
 ];
 
-fn knowledge_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
-}
-
 /// A deterministic pseudo-random word source (splitmix64), so every run builds the same KB.
 struct Words(u64);
 
@@ -77,7 +73,7 @@ fn synthetic_kb(bundled: &KnowledgeBase, n: usize) -> KnowledgeBase {
 /// Start-up: load + validate the bundled KB, and build the matcher over it. Runs before the other
 /// benchmarks, whose large synthetic KB would otherwise sit in the heap and slow every allocation.
 fn startup(c: &mut Criterion) {
-    let kb = match KnowledgeBase::load(&knowledge_dir()) {
+    let kb = match KnowledgeBase::bundled() {
         Ok(kb) => Arc::new(kb),
         Err(e) => panic!("bundled knowledge base: {e}"),
     };
@@ -87,7 +83,7 @@ fn startup(c: &mut Criterion) {
         b.iter_batched(
             || (),
             |()| {
-                KnowledgeBase::load(&knowledge_dir())
+                KnowledgeBase::bundled()
                     .map(|kb| Assistant::new(Arc::new(kb), MatcherSettings::default()))
             },
             BatchSize::PerIteration,
@@ -96,7 +92,7 @@ fn startup(c: &mut Criterion) {
     c.bench_function("load/bundled_kb", |b| {
         b.iter_batched(
             || (),
-            |()| KnowledgeBase::load(&knowledge_dir()),
+            |()| KnowledgeBase::bundled(),
             BatchSize::PerIteration,
         )
     });
@@ -110,7 +106,7 @@ fn startup(c: &mut Criterion) {
 }
 
 fn bench(c: &mut Criterion) {
-    let kb = match KnowledgeBase::load(&knowledge_dir()) {
+    let kb = match KnowledgeBase::bundled() {
         Ok(kb) => Arc::new(kb),
         Err(e) => panic!("bundled knowledge base: {e}"),
     };
@@ -147,7 +143,7 @@ fn bench(c: &mut Criterion) {
 }
 
 /// Prints the median reply time over the development question set: each question timed 200 times,
-/// its own median taken, then the median across questions (the figure the README quotes).
+/// its own median taken, then the median across questions (the figure docs/performance.md quotes).
 fn report_dev_set_median(assistant: &Assistant) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev.jsonl");
     let cases = std::fs::read_to_string(&path)

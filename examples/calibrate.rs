@@ -4,7 +4,7 @@
 //! (`tests/data/offtopic.jsonl`), and a leave-one-out run over the knowledge base's own questions —
 //! each asked against an index built without it, which measures generalisation to new wordings.
 //!
-//! `cargo run --release --example calibrate -- ../shared/eval/dev.jsonl [--misses]`
+//! `cargo run --release --example calibrate -- tests/data/dev.jsonl [--misses]`
 
 use hingebot::assistant::RED_FLAGS_ID;
 use hingebot::config::MatcherSettings;

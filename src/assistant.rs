@@ -167,6 +167,12 @@ impl Reply {
         }
     }
 
+    /// Whether the question went unanswered (only suggestions, or nothing): what curators are shown by
+    /// `hingebot report` when it was asked directly.
+    pub fn is_unanswered(&self) -> bool {
+        matches!(self.kind, ReplyKind::Abstain | ReplyKind::Suggest)
+    }
+
     /// The entry a user would read first: the answer, or the first suggestion.
     pub fn first_entry(&self) -> Option<&str> {
         self.entry

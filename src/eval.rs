@@ -1,4 +1,5 @@
-//! Scores the assistant on a question set (`{"q","ids","kind"}` JSON lines): the figures that say whether matching is good enough.
+//! Scores the assistant on a question set (`{"q","ids","kind"}` JSON lines): the figures that say
+//! whether matching is good enough.
 
 use crate::assistant::{Assistant, Reply, ReplyKind};
 use serde::{Deserialize, Serialize};

@@ -1,18 +1,17 @@
 //! The `hingebot` binary: configuration, logging and dispatch to the CLI and Discord adapters.
 
 use anyhow::Context;
-use clap::Parser;
+use clap::CommandFactory;
 use hingebot::cli::{ask, eval, kb, lift, report, run, tips, Cli, Command};
-use hingebot::config::Config;
-use hingebot::store::{DatabaseLocation, Store};
-use hingebot::{Assistant, KnowledgeBase};
+use hingebot::config::ConfigPath;
+use hingebot::knowledge::bundled::KnowledgeSource;
+use hingebot::setup;
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 fn main() -> ExitCode {
     init_logging();
-    let cli = Cli::parse();
+    let cli = Cli::from_args();
     match run(cli) {
         Ok(code) => code,
         // The reader went away (`hingebot ask … | head`): nothing left to say to it.
@@ -49,32 +48,39 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (config_path, explicit) = Config::resolve_path(cli.config.as_deref());
-    let config = Config::load(&config_path, explicit)?;
+    let config_path = ConfigPath::resolve(cli.config.as_deref());
+    let mut config = config_path.load()?;
+    config.apply_env();
+    if let Some(dir) = cli.knowledge {
+        config.knowledge_dir = Some(dir);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let load_kb = |dir: Option<&std::path::Path>| -> anyhow::Result<KnowledgeBase> {
-        let dir = dir.unwrap_or(&config.knowledge_dir);
-        KnowledgeBase::load(dir)
-            .with_context(|| format!("loading the knowledge base from {}", dir.display()))
+    if cli.version {
+        let kb = setup::load_knowledge(&config)?;
+        writeln!(out, "{}", hingebot::version_line(&kb))?;
+        if let KnowledgeSource::Folder(dir) = setup::knowledge_source(&config) {
+            writeln!(out, "knowledge base folder: {}", dir.display())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(command) = cli.command else {
+        // No command is a usage error: the help goes to stderr, as clap's own errors do.
+        let mut help = Cli::command().after_help(hingebot::cli::files_help());
+        eprint!("{}", help.render_help());
+        return Ok(ExitCode::from(2));
     };
-    let assistant = || -> anyhow::Result<Assistant> {
-        Ok(Assistant::new(
-            Arc::new(load_kb(None)?),
-            config.matcher.clone(),
-        ))
-    };
-    match cli.command {
+    match command {
         Command::Ask(args) => {
-            ask::ask(&assistant()?, &args, &mut out)?;
+            ask::ask(&setup::load_assistant(&config)?, &args, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => {
-            ask::chat(&assistant()?, &mut out)?;
+            ask::chat(&setup::load_assistant(&config)?, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval(args) => {
-            eval::run(&assistant()?, &args, &mut out)?;
+            eval::run(&setup::load_assistant(&config)?, &args, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lift(args) => {
@@ -85,36 +91,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
-                .context("starting the async runtime")?;
-            runtime.block_on(run::run(&args, &config, &config_path))?;
+                .map_err(|e| anyhow::anyhow!("starting the async runtime: {e}"))?;
+            runtime.block_on(run::run(&args, &config, &config_path.path))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
-            let location = config.database_location()?;
             store_runtime()?.block_on(async {
-                let store = Store::connect(&location).await?;
+                let store = setup::open_store(&config).await?;
                 report::run(&args, &store, &mut out).await
             })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tip(_) => {
-            let kb = load_kb(None)?;
+            let kb = setup::load_knowledge(&config)?;
             let today = tips::today(&config, jiff::Timestamp::now())?;
             tips::run_tip(&kb, today, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tips(args) => match args.command {
             tips::TipsCommand::Preview(args) => {
-                let kb = load_kb(None)?;
-                let location = config.database_location()?;
+                let kb = setup::load_knowledge(&config)?;
                 store_runtime()?.block_on(async {
-                    // Read-only: don't create a database file just to preview.
-                    let store = match &location {
-                        DatabaseLocation::Sqlite(path) if !path.exists() => {
-                            Store::open_in_memory().await?
-                        }
-                        _ => Store::connect(&location).await?,
-                    };
+                    let store = tips::preview_store(&config).await?;
                     tips::run_preview(
                         &args,
                         &kb,
@@ -130,8 +128,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Kb(args) => match args.command {
             kb::KbCommand::Check { dir } => {
-                let dir = dir.unwrap_or_else(|| config.knowledge_dir.clone());
-                let ok = kb::check(&dir, &mut out)?;
+                let source = match dir {
+                    Some(dir) => KnowledgeSource::Folder(dir),
+                    None => setup::knowledge_source(&config),
+                };
+                let ok = kb::check(&source, &mut out)?;
                 out.flush()?;
                 Ok(if ok {
                     ExitCode::SUCCESS
@@ -139,8 +140,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ExitCode::from(1)
                 })
             }
-            kb::KbCommand::Export { json, dir } => {
-                let kb = load_kb(dir.as_deref())?;
+            kb::KbCommand::Export {
+                toml: Some(dir), ..
+            } => {
+                kb::export_toml(&dir, &mut out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            kb::KbCommand::Export {
+                json,
+                dir,
+                toml: None,
+            } => {
+                let kb = match dir {
+                    Some(dir) => setup::load_knowledge(&hingebot::config::Config {
+                        knowledge_dir: Some(dir),
+                        ..config
+                    })?,
+                    None => setup::load_knowledge(&config)?,
+                };
                 kb::export(&kb, json, &mut out)?;
                 Ok(ExitCode::SUCCESS)
             }

@@ -1,14 +1,31 @@
 //! The offline assistant as people run it: `ask`, `chat` and `eval` from the command line, with the
-//! bundled knowledge base and no token.
+//! bundled knowledge base and no token, from the project folder and from an empty one.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// `hingebot ARGS`, run from the project folder (so the bundled config and knowledge base apply).
-fn command(args: &[&str]) -> Command {
+/// `hingebot ARGS` with a home and data folder of the test's own, so no test touches the real ones.
+fn isolated(folder: &Path, home: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hingebot"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
     command
+        .current_dir(folder)
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("APPDATA", home.join("appdata"))
+        .env_remove("HINGEBOT_CONFIG")
+        .env_remove("HINGEBOT_DATABASE_URL");
+    command
+}
+
+/// `hingebot ARGS`, run from the project folder (so its config.toml applies).
+fn command(args: &[&str]) -> Command {
+    isolated(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        args,
+    )
 }
 
 fn hingebot(args: &[&str]) -> Output {
@@ -164,4 +181,151 @@ fn a_reader_that_stops_early_is_not_an_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("Broken pipe"), "{err}");
+}
+
+/// Every file below `dir`.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("a readable folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn from_an_empty_folder_with_no_config_ask_chat_tip_lift_and_version_all_work() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let home = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let out = isolated(work.path(), home.path(), args)
+            .output()
+            .expect("run hingebot");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout(&out)
+    };
+
+    let asked = run(&["ask", "how do I hinge"]);
+    assert!(asked.contains("## How to do a hip hinge"), "{asked}");
+
+    let mut chat = isolated(work.path(), home.path(), &["chat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn chat");
+    chat.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"how do i hinge\nquit\n")
+        .expect("write");
+    let chatted = chat.wait_with_output().expect("chat output");
+    assert!(chatted.status.success());
+    assert!(stdout(&chatted).contains("## How to do a hip hinge"));
+
+    let tip = run(&["tip"]);
+    assert!(tip.starts_with("Tip of the day ("), "{tip}");
+    assert!(tip.contains("Learn more:"), "{tip}");
+
+    let lift = run(&[
+        "lift",
+        "--load",
+        "15kg",
+        "--h",
+        "40cm",
+        "--v",
+        "30cm",
+        "--d",
+        "100cm",
+        "--a",
+        "30",
+        "--freq",
+        "2",
+        "--duration",
+        "1h",
+        "--coupling",
+        "fair",
+    ]);
+    assert!(lift.contains("RWL (kg)") && lift.contains("1.78"), "{lift}");
+
+    let kb = hingebot::KnowledgeBase::bundled().expect("the bundled knowledge base");
+    assert_eq!(
+        run(&["--version"]),
+        format!("{}\n", hingebot::version_line(&kb))
+    );
+
+    assert!(
+        files_below(work.path()).is_empty(),
+        "nothing is written to the working folder: {:?}",
+        files_below(work.path())
+    );
+    assert!(
+        files_below(home.path()).is_empty(),
+        "none of these commands opens the database: {:?}",
+        files_below(home.path())
+    );
+
+    // The database, when a command needs one, goes to the data folder, never the working folder.
+    run(&["report"]);
+    assert!(files_below(work.path()).is_empty());
+    let created = files_below(home.path());
+    assert!(
+        created
+            .iter()
+            .any(|f| f.ends_with("hingebot/hingebot.sqlite3")
+                || f.ends_with("hingebot/data/hingebot.sqlite3")),
+        "{created:?}"
+    );
+}
+
+#[test]
+fn curators_export_the_bundled_knowledge_base_then_check_and_answer_from_their_copy() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let home = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        isolated(work.path(), home.path(), args)
+            .output()
+            .expect("run")
+    };
+
+    let exported = run(&["kb", "export", "--toml", "my-kb"]);
+    assert!(exported.status.success());
+    assert!(work.path().join("my-kb/tips.toml").exists());
+    let again = run(&["kb", "export", "--toml", "my-kb"]);
+    assert!(!again.status.success(), "an export never overwrites");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let bundled = stdout(&run(&["kb", "check"]));
+    assert!(
+        bundled.starts_with("bundled knowledge base: ok"),
+        "{bundled}"
+    );
+    let copy = stdout(&run(&["kb", "check", "--dir", "my-kb"]));
+    assert!(copy.starts_with("my-kb: ok"), "{copy}");
+
+    // An edit in the copy is what --knowledge answers from.
+    let safety = work.path().join("my-kb/safety.toml");
+    let text = std::fs::read_to_string(&safety).expect("read");
+    std::fs::write(
+        &safety,
+        text.replacen("[[entry]]", "[[entry]]\nid = \"x\"", 1),
+    )
+    .expect("write");
+    let broken = run(&["--knowledge", "my-kb", "ask", "how do I hinge"]);
+    assert!(!broken.status.success());
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("my-kb"),
+        "the error names the folder: {}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
 }

@@ -1,4 +1,5 @@
-//! Daily tips on Discord end to end: the `/tips` commands and the tip poster, against the fake Discord on 127.0.0.1.
+//! Daily tips on Discord end to end: the `/tips` commands and the tip poster, against the fake
+//! Discord on 127.0.0.1.
 //!
 //! The commands run through `hingebot::discord::run`, like the other end-to-end tests. Posting is
 //! tested with the real [`DiscordTipPoster`] and [`TipScheduler`] over serenity's `Http` pointed at
@@ -8,9 +9,11 @@
 mod support;
 
 use hingebot::config::TipSubscriptionSetting;
-use hingebot::discord::tips::{DiscordTipPoster, LEARN_MORE, TIP_TITLE};
+use hingebot::daily_tips::{Clock, SchedulerOptions, TipScheduler, TokioClock};
+use hingebot::discord::render::{LEARN_MORE, TIP_TITLE};
+use hingebot::discord::tips::DiscordTipPoster;
 use hingebot::store::Store;
-use hingebot::tips::{Clock, SchedulerOptions, TipSchedule, TipScheduler, TokioClock};
+use hingebot::tips::TipSchedule;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use std::path::Path;

@@ -8,8 +8,8 @@
 use hingebot::lifting::{
     self, asymmetric_multiplier, compute, convert_length, convert_weight, coupling_multiplier,
     distance_multiplier, frequency_limit, frequency_multiplier, horizontal_multiplier,
-    parse_length, parse_weight, vertical_multiplier, Coupling, Duration, End, Factor, LiftError,
-    LiftInput, Location, RiskBand, UnitSystem,
+    parse_length, parse_weight, vertical_multiplier, Coupling, DurationBand, End, Factor,
+    LiftError, LiftInput, Location, RiskBand, UnitSystem,
 };
 use proptest::prelude::*;
 
@@ -51,7 +51,7 @@ fn metric_task() -> LiftInput {
         d: Some(100.0),
         a: 30.0,
         frequency: 2.0,
-        duration: Duration::Short,
+        duration: DurationBand::Short,
         coupling: Coupling::Fair,
         destination: None,
     }
@@ -83,13 +83,13 @@ const TABLE_5: [(f64, [f64; 6]); 17] = [
     (15.0, [0.00, 0.28, 0.00, 0.00, 0.00, 0.00]),
 ];
 
-const COLUMNS: [(Duration, bool); 6] = [
-    (Duration::Short, false),
-    (Duration::Short, true),
-    (Duration::Moderate, false),
-    (Duration::Moderate, true),
-    (Duration::Long, false),
-    (Duration::Long, true),
+const COLUMNS: [(DurationBand, bool); 6] = [
+    (DurationBand::Short, false),
+    (DurationBand::Short, true),
+    (DurationBand::Moderate, false),
+    (DurationBand::Moderate, true),
+    (DurationBand::Long, false),
+    (DurationBand::Long, true),
 ];
 
 /// Origin heights that select each V column: well inside, and right at the 75 cm / 30 in split.
@@ -153,12 +153,12 @@ fn fm_below_point_two_lifts_per_minute_uses_the_point_two_row() {
 fn fm_column_maximum_keeps_its_value_and_anything_above_it_is_zero() {
     // Highest non-zero frequency per column: 12/15, 10/12, 8/10 lifts/min (V below / at-or-above 75 cm).
     let maxima = [
-        (Duration::Short, false, 12.0, 0.37),
-        (Duration::Short, true, 15.0, 0.28),
-        (Duration::Moderate, false, 10.0, 0.26),
-        (Duration::Moderate, true, 12.0, 0.21),
-        (Duration::Long, false, 8.0, 0.18),
-        (Duration::Long, true, 10.0, 0.13),
+        (DurationBand::Short, false, 12.0, 0.37),
+        (DurationBand::Short, true, 15.0, 0.28),
+        (DurationBand::Moderate, false, 10.0, 0.26),
+        (DurationBand::Moderate, true, 12.0, 0.21),
+        (DurationBand::Long, false, 8.0, 0.18),
+        (DurationBand::Long, true, 10.0, 0.13),
     ];
     for units in [METRIC, US] {
         for (duration, high, max, fm_at_max) in maxima {
@@ -177,16 +177,22 @@ fn fm_column_maximum_keeps_its_value_and_anything_above_it_is_zero() {
 fn fm_low_origin_column_reaches_zero_before_the_high_one() {
     // Guards against the public-calculator bug of swapping the V < 75 and V ≥ 75 columns.
     assert_eq!(
-        frequency_multiplier(13.0, Duration::Short, 30.0, METRIC),
+        frequency_multiplier(13.0, DurationBand::Short, 30.0, METRIC),
         0.0
     );
     assert_close!(
-        frequency_multiplier(13.0, Duration::Short, 100.0, METRIC),
+        frequency_multiplier(13.0, DurationBand::Short, 100.0, METRIC),
         0.34
     );
-    assert_eq!(frequency_multiplier(9.0, Duration::Long, 12.0, US), 0.0);
-    assert_close!(frequency_multiplier(9.0, Duration::Long, 40.0, US), 0.15);
-    assert_close!(frequency_multiplier(10.0, Duration::Long, 40.0, US), 0.13);
+    assert_eq!(frequency_multiplier(9.0, DurationBand::Long, 12.0, US), 0.0);
+    assert_close!(
+        frequency_multiplier(9.0, DurationBand::Long, 40.0, US),
+        0.15
+    );
+    assert_close!(
+        frequency_multiplier(10.0, DurationBand::Long, 40.0, US),
+        0.13
+    );
 }
 
 #[test]
@@ -204,16 +210,16 @@ fn fm_interpolates_linearly_between_rows_for_non_integer_frequencies() {
     }
     // Example 7 of the manual interpolates F = 2.4 between the 2 and 3 rows.
     assert_close!(
-        frequency_multiplier(2.4, Duration::Short, 20.0, METRIC),
+        frequency_multiplier(2.4, DurationBand::Short, 20.0, METRIC),
         0.898
     );
     // Between two non-zero rows near the end of a column.
     assert_close!(
-        frequency_multiplier(11.5, Duration::Moderate, 100.0, METRIC),
+        frequency_multiplier(11.5, DurationBand::Moderate, 100.0, METRIC),
         0.22
     );
     assert_close!(
-        frequency_multiplier(9.5, Duration::Long, 100.0, METRIC),
+        frequency_multiplier(9.5, DurationBand::Long, 100.0, METRIC),
         0.14
     );
 }
@@ -355,7 +361,7 @@ fn manual_example_4_package_inspection_matches_the_worksheet() {
         d: Some(37.0),
         a: 0.0,
         frequency: 3.0,
-        duration: Duration::Short,
+        duration: DurationBand::Short,
         coupling: Coupling::Fair,
         destination: Some(Location {
             h: 20.0,
@@ -432,7 +438,7 @@ fn hand_computed_us_example_gives_rwl_16_3_lb_and_li_2_02() {
         d: Some(40.0),
         a: 30.0,
         frequency: 2.0,
-        duration: Duration::Moderate,
+        duration: DurationBand::Moderate,
         coupling: Coupling::Poor,
         destination: None,
     };
@@ -463,7 +469,7 @@ fn ideal_lift_gives_the_load_constant_in_each_system() {
             d: Some(d),
             a: 0.0,
             frequency: 0.2,
-            duration: Duration::Short,
+            duration: DurationBand::Short,
             coupling: Coupling::Good,
             destination: None,
         };
@@ -709,7 +715,7 @@ fn advice_for(edit: impl Fn(&mut LiftInput)) -> lifting::Advice {
         d: Some(25.0),
         a: 0.0,
         frequency: 0.2,
-        duration: Duration::Short,
+        duration: DurationBand::Short,
         coupling: Coupling::Good,
         destination: None,
     };
@@ -916,38 +922,74 @@ fn cli_reports_rwl_zero_as_undefined_li() {
 }
 
 #[test]
-fn cli_errors_name_the_offending_flag_or_field() {
-    let mut args = BRIEF_EXAMPLE.to_vec();
-    args[1] = "15 stone";
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
-    assert!(err.contains("--load"), "{err}");
-
-    let mut args = BRIEF_EXAMPLE.to_vec();
-    args[3] = "-5cm";
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
-    assert!(err.contains("H must not be negative"), "{err}");
-
-    let args: Vec<&str> = BRIEF_EXAMPLE
-        .iter()
-        .copied()
-        .filter(|a| *a != "--d" && *a != "100cm")
-        .collect();
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
+fn cli_errors_name_the_field_in_words_never_a_flag() {
+    let error = |edit: &dyn Fn(&mut Vec<&str>)| {
+        let mut args = BRIEF_EXAMPLE.to_vec();
+        edit(&mut args);
+        let err = format!("{:#}", run_cli(&args).unwrap_err());
+        assert!(!err.contains("--"), "no flag names: {err}");
+        err
+    };
+    assert_eq!(
+        error(&|a| a[1] = "15 stone"),
+        "load: 15 stone is not a weight; use kg or lb"
+    );
+    assert_eq!(
+        error(&|a| a[3] = "40furlongs"),
+        "horizontal distance H: 40 furlongs is not a length; use cm or in"
+    );
+    assert_eq!(
+        error(&|a| a[3] = "-5cm"),
+        "horizontal distance H: must not be negative, got -5cm"
+    );
+    let err = error(&|a| a.retain(|a| *a != "--d" && *a != "100cm"));
     assert!(
         err.contains("D (vertical travel distance) is required"),
         "{err}"
     );
-
-    let mut args = BRIEF_EXAMPLE.to_vec();
-    args[13] = "9h";
-    let err = format!("{:#}", run_cli(&args).unwrap_err());
-    assert!(err.contains("--duration") && err.contains("8 h"), "{err}");
+    let err = error(&|a| a[13] = "9h");
+    assert!(
+        err.starts_with("lifting duration: 9 h") && err.contains("8 h"),
+        "{err}"
+    );
 
     let mut args = BRIEF_EXAMPLE.to_vec();
     args.extend(["--dest-h", "50cm"]);
     assert!(
         run_cli(&args).is_err(),
         "a partial destination must be refused"
+    );
+}
+
+#[test]
+fn cli_table_states_the_equations_limits_and_the_ideal_layout_advice_names_no_team_lift() {
+    let out = run_cli(&BRIEF_EXAMPLE).unwrap();
+    assert!(
+        out.contains("Limits: H up to 63 cm, V up to 175 cm, D up to 175 cm, A up to 135°"),
+        "{out}"
+    );
+    let ideal = run_cli(&[
+        "--load",
+        "10kg",
+        "--h",
+        "25cm",
+        "--v",
+        "75cm",
+        "--d",
+        "25cm",
+        "--a",
+        "0",
+        "--freq",
+        "0.2",
+        "--duration",
+        "1h",
+        "--coupling",
+        "good",
+    ])
+    .unwrap();
+    assert!(
+        ideal.contains("only a lighter load, or a lifting aid, lowers the LI"),
+        "{ideal}"
     );
 }
 
@@ -959,11 +1001,11 @@ fn arb_units() -> impl Strategy<Value = UnitSystem> {
     prop_oneof![Just(METRIC), Just(US)]
 }
 
-fn arb_duration() -> impl Strategy<Value = Duration> {
+fn arb_duration() -> impl Strategy<Value = DurationBand> {
     prop_oneof![
-        Just(Duration::Short),
-        Just(Duration::Moderate),
-        Just(Duration::Long)
+        Just(DurationBand::Short),
+        Just(DurationBand::Moderate),
+        Just(DurationBand::Long)
     ]
 }
 

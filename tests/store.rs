@@ -6,16 +6,16 @@
 //! Two `Store` handles on one database are two processes as far as the store can tell: separate
 //! pools, separate connections, separate lease owners.
 
+use hingebot::daily_tips::{
+    Clock, PostError, PostOutcome, SchedulerOptions, TipPost, TipPoster, TipScheduler, TokioClock,
+};
 use hingebot::knowledge::Tip;
 use hingebot::store::{
     tip_post_nonce, ClaimOutcome, DatabaseLocation, LeaseGrant, LeaseOwner, Store, StoreError,
     SubscriptionChange, TipClaimRequest, TipLease, Vote,
 };
 use hingebot::tips::rotation::{next_tip, record};
-use hingebot::tips::{
-    Clock, PostError, PostOutcome, RotationState, SchedulerOptions, TipPost, TipPoster,
-    TipSchedule, TipScheduler, TokioClock,
-};
+use hingebot::tips::{RotationState, TipSchedule};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};

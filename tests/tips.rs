@@ -2,12 +2,14 @@
 //! which tip it carries (per-channel rotation without repeats), and that the scheduler posts
 //! exactly once per channel and local day across restarts, failures and late starts.
 
+use hingebot::daily_tips::{
+    Clock, PostError, PostOutcome, SchedulerOptions, TipPost, TipPoster, TipScheduler, TokioClock,
+};
 use hingebot::knowledge::Tip;
 use hingebot::store::{tip_post_nonce, ClaimOutcome, LeaseOwner, Store, TipClaimRequest};
 use hingebot::tips::rotation::{cycle_order, record, remaining};
 use hingebot::tips::{
-    due_now, next_post, next_tip, previous_post, Clock, Due, PostError, PostOutcome, RotationState,
-    SchedulerOptions, TipPost, TipPoster, TipSchedule, TipScheduler, TokioClock,
+    due_now, next_post, next_tip, previous_post, Due, RotationState, TipSchedule,
 };
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -1059,4 +1061,41 @@ fn the_nonce_is_stable_per_channel_and_day_and_fits_discord() {
         a.len() <= 25 && a.bytes().all(|b| b.is_ascii_digit()),
         "{a}"
     );
+}
+
+#[test]
+fn hingebot_tip_and_slash_tip_show_the_same_tip_as_midnight_passes_in_the_configured_zone() {
+    let kb = hingebot::KnowledgeBase::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+    )
+    .expect("the repository's knowledge base loads");
+    let mut config = hingebot::config::Config::default();
+    config.tips.default_timezone = "Europe/Berlin".into();
+    // Midnight in Berlin is 23:00 UTC in January: one second before, at, and half an hour after.
+    let mut shown = Vec::new();
+    for (instant, berlin_date) in [
+        ("2025-01-06T22:59:59Z", "2025-01-06"),
+        ("2025-01-06T23:00:00Z", "2025-01-07"),
+        ("2025-01-06T23:30:00Z", "2025-01-07"),
+    ] {
+        let now = at(instant);
+        let mut out = Vec::new();
+        let today = hingebot::cli::tips::today(&config, now).unwrap();
+        hingebot::cli::tips::run_tip(&kb, today, &mut out).unwrap();
+        let cli = String::from_utf8(out).unwrap();
+        let card = hingebot::discord::commands::todays_tip_card(&kb, &config.tips, now)
+            .unwrap()
+            .expect("the knowledge base has tips");
+        assert!(
+            cli.starts_with(&format!(
+                "Tip of the day ({berlin_date}): {}\n",
+                card.description
+            )),
+            "at {instant}: `hingebot tip` said {cli:?}, /tip showed {:?}",
+            card.description
+        );
+        shown.push(card.description);
+    }
+    assert_ne!(shown[0], shown[1], "the tip changes at Berlin's midnight");
+    assert_eq!(shown[1], shown[2]);
 }

@@ -1,10 +1,12 @@
 //! `hingebot kb check|export`: what curators run before committing, and what evaluation tools read.
 
+use crate::knowledge::bundled::{self, KnowledgeSource};
 use crate::knowledge::{KnowledgeBase, KnowledgeError, Source};
+use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct KbArgs {
@@ -16,18 +18,22 @@ pub struct KbArgs {
 pub enum KbCommand {
     /// Validate the knowledge base; exits 1 and lists every problem when it is invalid.
     Check {
-        /// Knowledge folder (default: `knowledge_dir` from the config).
+        /// Knowledge folder (default: the one in use: --knowledge, else `knowledge_dir`, else the bundled one).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Print the entries.
+    /// Print the entries, or write the bundled knowledge base out as TOML files to start curating from.
     Export {
         /// Print a JSON array of entries (the stable format evaluation tools read).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "toml")]
         json: bool,
-        /// Knowledge folder (default: `knowledge_dir` from the config).
-        #[arg(long)]
+        /// Knowledge folder (default: the one in use: --knowledge, else `knowledge_dir`, else the bundled one).
+        #[arg(long, conflicts_with = "toml")]
         dir: Option<PathBuf>,
+        /// Write the bundled knowledge base's TOML files into this folder (created when missing; existing
+        /// files are never overwritten). Point --knowledge or `knowledge_dir` at it to answer from your edits.
+        #[arg(long, value_name = "DIR")]
+        toml: Option<PathBuf>,
     },
 }
 
@@ -46,13 +52,16 @@ struct ExportedEntry<'a> {
 }
 
 /// Outcome of `kb check`: valid, or the problems to print (exit code 1).
-pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<bool> {
-    match KnowledgeBase::load(dir) {
+pub fn check(source: &KnowledgeSource, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let label = match source {
+        KnowledgeSource::Bundled => "bundled knowledge base".to_string(),
+        KnowledgeSource::Folder(dir) => dir.display().to_string(),
+    };
+    match source.load() {
         Ok(kb) => {
             writeln!(
                 out,
-                "{}: ok — {} entries, {} tips, {} synonym groups (version {})",
-                dir.display(),
+                "{label}: ok — {} entries, {} tips, {} synonym groups (version {})",
                 kb.entries().len(),
                 kb.tips().len(),
                 kb.synonyms().len(),
@@ -63,7 +72,7 @@ pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<bool>
                 writeln!(
                     out,
                     "warning: {}: context word {word:?} is in no entry's keywords, so it changes nothing",
-                    dir.join("context-words.toml").display()
+                    source.file("context-words.toml").display()
                 )?;
             }
             Ok(true)
@@ -77,6 +86,31 @@ pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<bool>
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Writes the bundled knowledge base's files into `dir` and says how to use them. Refuses, before
+/// writing anything, when one of the files is already there.
+pub fn export_toml(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let files = bundled::FILES;
+    if let Some((name, _)) = files.iter().find(|(name, _)| dir.join(name).exists()) {
+        bail!(
+            "{} already exists: export into an empty or new folder (nothing was written)",
+            dir.join(name).display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    writeln!(
+        out,
+        "wrote {} files to {dir}; answer from them with `--knowledge {dir}` or `knowledge_dir = {dir:?}` \
+         in config.toml, and check edits with `hingebot kb check --dir {dir}`",
+        files.len(),
+        dir = dir.display()
+    )?;
+    Ok(())
 }
 
 /// Writes every entry, as JSON (`json`) or as a short listing.

@@ -9,18 +9,49 @@ pub mod report;
 pub mod run;
 pub mod tips;
 
-use clap::{Parser, Subcommand};
+use crate::config::{default_database, CONFIG_ENV, DATABASE_URL_ENV};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// hingebot: learn to lift and bend safely with the hip hinge.
 #[derive(Debug, Parser)]
-#[command(name = "hingebot", version, about, long_about = None)]
+#[command(name = "hingebot", about, long_about = None, disable_version_flag = true)]
 pub struct Cli {
-    /// Config file (default: $HINGEBOT_CONFIG, then ./config.toml).
+    /// Config file (default: $HINGEBOT_CONFIG, then ./config.toml; without one, every setting has its default).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Answer from the knowledge base in this folder instead of the bundled one (overrides `knowledge_dir`).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Print the version and the knowledge base's entry count and checksum.
+    #[arg(short = 'V', long)]
+    pub version: bool,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the process's arguments (exiting on `--help` or a usage error). The help ends with where
+    /// hingebot keeps its files on this machine.
+    pub fn from_args() -> Cli {
+        let matches = Cli::command().after_help(files_help()).get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// The "Files:" section of `hingebot --help`, with this machine's default database path.
+pub fn files_help() -> String {
+    let database = default_database().map_or_else(
+        || "none by default on this machine (no home folder): set `database`".to_string(),
+        |path| path.display().to_string(),
+    );
+    format!(
+        "Files (hingebot runs from any folder; none of these is required):\n  \
+         config          ./config.toml, or --config PATH, or ${CONFIG_ENV}\n  \
+         knowledge base  compiled into the binary; --knowledge DIR or `knowledge_dir` answers from a folder\n  \
+         database        {database}\n                  \
+         (used by run, report and tips; `database` in the config or ${DATABASE_URL_ENV} picks another file)"
+    )
 }
 
 #[derive(Debug, Subcommand)]

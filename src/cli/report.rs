@@ -1,4 +1,5 @@
-//! `hingebot report`: what curators read to grow the knowledge base: unanswered questions and 👍/👎 per entry.
+//! `hingebot report`: what curators read to grow the knowledge base: unanswered questions and 👍/👎
+//! per entry.
 
 use crate::store::{EntryVotes, Store, UnansweredCount};
 use clap::Args;

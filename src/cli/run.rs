@@ -1,4 +1,5 @@
-//! `hingebot run`: reads the token, loads the knowledge base and the database, and runs the Discord bot until SIGINT/SIGTERM.
+//! `hingebot run`: reads the token, loads the knowledge base and the database, and runs the Discord
+//! bot until SIGINT/SIGTERM.
 
 use crate::config::Config;
 use crate::discord::{self, Token, TokenError, TOKEN_ENV};

@@ -1,17 +1,17 @@
-//! `hingebot tip` and `hingebot tips preview`: today's tip, and the posts a channel will get next — what a safety manager checks before a week starts.
+//! `hingebot tip` and `hingebot tips preview`: today's tip, and the posts a channel will get next —
+//! what a safety manager checks before a week starts.
 
 use crate::config::Config;
 use crate::knowledge::KnowledgeBase;
-use crate::store::{Store, SubscriptionChange};
+use crate::store::{DatabaseLocation, Store};
 use crate::tips::{default_schedule, next_post, next_tip, tip_of_the_day, TipSchedule};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::io::Write;
-use tracing::{debug, info};
+use std::sync::Arc;
 
 /// `hingebot tip`: prints today's tip.
 #[derive(Debug, Args)]
@@ -57,12 +57,19 @@ pub fn run_tip(kb: &KnowledgeBase, today: Date, out: &mut dyn Write) -> anyhow::
     Ok(())
 }
 
-/// Today's date in `tips.default_timezone`: the day whose tip `hingebot tip` prints. (The machine's
-/// own zone is not used: jiff is built without system time zone detection.)
+/// Today's date for `hingebot tip`: [`crate::tips::today`] under the configured tip settings.
 pub fn today(config: &Config, now: Timestamp) -> anyhow::Result<Date> {
-    let schedule = default_schedule(&config.tips)
-        .context("config: tips.default_time / tips.default_timezone")?;
-    Ok(schedule.local_date(now))
+    crate::tips::today(&config.tips, now)
+        .context("config: tips.default_time / tips.default_timezone")
+}
+
+/// The store `tips preview` reads: the configured database when it exists, else an empty one in
+/// memory, so a preview never creates a database file.
+pub async fn preview_store(config: &Config) -> anyhow::Result<Arc<Store>> {
+    Ok(match config.database_location()? {
+        DatabaseLocation::Sqlite(path) if !path.exists() => Store::open_in_memory().await?,
+        location => Store::connect(&location).await?,
+    })
 }
 
 /// One previewed post, in the stable `--json` shape.
@@ -189,50 +196,12 @@ async fn preview_schedule(
     Ok((schedule, ScheduleSource::Default))
 }
 
-/// Upserts every `[[tips.subscriptions]]` into the store; run at start-up, before the scheduler.
-/// Idempotent: an unchanged subscription is not rewritten (and a paused one stays paused).
-/// Everything is validated first and written in one transaction, so a bad entry changes nothing.
-/// Returns how many were created or changed.
-pub async fn apply_config_subscriptions(config: &Config, store: &Store) -> anyhow::Result<usize> {
-    default_schedule(&config.tips).context("config: tips.default_time / tips.default_timezone")?;
-    let mut seen = HashSet::new();
-    let mut schedules = Vec::with_capacity(config.tips.subscriptions.len());
-    for (i, s) in config.tips.subscriptions.iter().enumerate() {
-        if !seen.insert(s.channel) {
-            bail!(
-                "config: tips.subscriptions[{i}]: channel {} is listed twice",
-                s.channel
-            );
-        }
-        let schedule = TipSchedule::parse(&s.time, &s.timezone, &s.days)
-            .with_context(|| format!("config: tips.subscriptions[{i}] (channel {})", s.channel))?;
-        schedules.push((s.channel, schedule));
-    }
-    let changes = store
-        .upsert_tip_subscriptions(&schedules, Timestamp::now())
-        .await?;
-    let mut changed = 0;
-    for ((channel, schedule), change) in schedules.iter().zip(changes) {
-        match change {
-            SubscriptionChange::Unchanged => {
-                debug!(channel, "config tip subscription unchanged");
-            }
-            change => {
-                info!(channel, schedule = %schedule.describe(), ?change, "applied config tip subscription");
-                changed += 1;
-            }
-        }
-    }
-    Ok(changed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::TipSubscriptionSetting;
     use crate::knowledge::{Category, Entry, Tip};
     use crate::tips::RotationState;
-    use std::path::Path;
+    use std::collections::HashSet;
 
     fn kb(n: usize) -> KnowledgeBase {
         let entry = Entry {
@@ -425,57 +394,5 @@ mod tests {
         // A full cycle of three tips: all different.
         let tips: HashSet<&str> = rows.iter().map(|r| r["tip"].as_str().unwrap()).collect();
         assert_eq!(tips.len(), 3);
-    }
-
-    #[tokio::test]
-    async fn config_subscriptions_apply_once_and_restarts_change_nothing() {
-        let store = Store::open_in_memory().await.unwrap();
-        let mut config = Config::default();
-        config.tips.subscriptions = vec![
-            TipSubscriptionSetting {
-                channel: 1,
-                time: "08:30".into(),
-                timezone: "europe/berlin".into(),
-                days: "workdays".into(),
-            },
-            TipSubscriptionSetting {
-                channel: 2,
-                time: "7:00".into(),
-                timezone: "America/New_York".into(),
-                days: "daily".into(),
-            },
-        ];
-        assert_eq!(
-            apply_config_subscriptions(&config, &store).await.unwrap(),
-            2
-        );
-        let before = store.tip_subscriptions().await.unwrap();
-        assert_eq!(before[0].timezone, "Europe/Berlin");
-        assert_eq!(before[1].days, "everyday");
-        assert_eq!(
-            apply_config_subscriptions(&config, &store).await.unwrap(),
-            0
-        );
-        assert_eq!(store.tip_subscriptions().await.unwrap(), before);
-    }
-
-    #[tokio::test]
-    async fn a_bad_config_subscription_names_the_entry_and_applies_nothing() {
-        let store = Store::open_in_memory().await.unwrap();
-        let config = Config::parse(
-            "[[tips.subscriptions]]\nchannel = 1\ntime = \"08:30\"\ntimezone = \"UTC\"\n\
-             [[tips.subscriptions]]\nchannel = 2\ntime = \"08:30\"\ntimezone = \"CEST\"\n",
-            Path::new("config.toml"),
-        )
-        .unwrap();
-        let err = format!(
-            "{:#}",
-            apply_config_subscriptions(&config, &store)
-                .await
-                .unwrap_err()
-        );
-        assert!(err.contains("tips.subscriptions[1] (channel 2)"), "{err}");
-        assert!(err.contains("`CEST`"), "{err}");
-        assert!(store.tip_subscriptions().await.unwrap().is_empty());
     }
 }

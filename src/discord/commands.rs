@@ -1,8 +1,12 @@
-//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`, `/lift`) and the poise framework that runs them.
+//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`, `/lift`) and the
+//! poise framework that runs them.
 
-use super::render::{self, Asked};
+use super::render::{self, Asked, Card};
 use super::{buttons, lift, messages, tips, Bot, Context, Error};
-use crate::ReplyKind;
+use crate::config::TipsSettings;
+use crate::knowledge::KnowledgeBase;
+use crate::tips::ScheduleError;
+use jiff::Timestamp;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
 
@@ -125,7 +129,7 @@ pub async fn ask(
     let card = render::reply_card(&reply, bot.assistant.kb(), Asked::Directly)
         .unwrap_or_else(|| render::abstain_card(bot.assistant.kb()));
     ctx.send(card.poise_reply(false)).await?;
-    if matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Suggest) {
+    if reply.is_unanswered() {
         bot.note_unanswered(&question).await;
     }
     Ok(())
@@ -134,16 +138,24 @@ pub async fn ask(
 /// Today's hip hinge tip
 #[poise::command(slash_command)]
 pub async fn tip(ctx: Context<'_>) -> Result<(), Error> {
-    let kb = ctx.data().assistant.kb();
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-    let reply = match crate::tips::tip_of_the_day(kb.tips(), today) {
-        Some(tip) => render::tip_card(tip, kb).poise_reply(false),
+    let bot = ctx.data();
+    let reply = match todays_tip_card(bot.assistant.kb(), &bot.tips, Timestamp::now())? {
+        Some(card) => card.poise_reply(false),
         None => render::text_reply("There are no tips in the knowledge base yet.", true),
     };
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// `/tip`'s card at `now`: the tip of today in the configured tip time zone, the same day
+/// `hingebot tip` uses ([`crate::tips::today`]). `None` when the knowledge base has no tips.
+pub fn todays_tip_card(
+    kb: &KnowledgeBase,
+    tips: &TipsSettings,
+    now: Timestamp,
+) -> Result<Option<Card>, ScheduleError> {
+    let today = crate::tips::today(tips, now)?;
+    Ok(crate::tips::tip_of_the_day(kb.tips(), today).map(render::tip_card))
 }
 
 /// Browse everything the bot knows, by topic

@@ -2,7 +2,7 @@
 
 use super::render;
 use super::{Context, Error};
-use crate::cli::lift::{run as evaluate, CouplingArg, LiftArgs, UnitsArg};
+use crate::lifting::{self, Coupling, DestinationText, LiftText, UnitSystem};
 
 /// Hand-to-load grip quality (NIOSH Table 6).
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -15,14 +15,14 @@ pub enum Grip {
     Poor,
 }
 
-/// How long the lifting goes on (NIOSH duration bands).
+/// How long the lifting goes on (NIOSH duration bands, each with the recovery it assumes).
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
 pub enum Shift {
-    #[name = "up to 1 hour"]
+    #[name = "up to 1 h (then at least as long on light work)"]
     OneHour,
-    #[name = "1 to 2 hours"]
+    #[name = "1 to 2 h (then a break of a third of that time)"]
     TwoHours,
-    #[name = "2 to 8 hours"]
+    #[name = "2 to 8 h (with normal breaks)"]
     EightHours,
 }
 
@@ -44,7 +44,8 @@ pub async fn lift(
     #[description = "Horizontal distance ankles→hands, e.g. 40cm"] h: String,
     #[description = "Height of the hands at the start, e.g. 30cm"] v: String,
     #[description = "Vertical travel, e.g. 100cm"] d: String,
-    #[description = "Twist angle in degrees (0 = straight ahead)"] a: String,
+    #[description = "Angle of the load from straight in front of your feet, degrees (0 = in front)"]
+    a: String,
     #[description = "Lifts per minute, e.g. 2 or 0.5"] freq: String,
     #[description = "How long the lifting lasts"] duration: Shift,
     #[description = "Grip on the load"] coupling: Grip,
@@ -52,9 +53,10 @@ pub async fn lift(
     #[description = "Horizontal distance at the destination, if it needs care there"]
     dest_h: Option<String>,
     #[description = "Hand height at the destination"] dest_v: Option<String>,
-    #[description = "Twist angle at the destination"] dest_a: Option<String>,
+    #[description = "Angle of the load from straight in front of your feet at the destination"]
+    dest_a: Option<String>,
 ) -> Result<(), Error> {
-    let args = LiftArgs {
+    let text = LiftText {
         load,
         h,
         v,
@@ -62,29 +64,32 @@ pub async fn lift(
         a,
         freq,
         duration: match duration {
-            Shift::OneHour => "1h",
-            Shift::TwoHours => "2h",
-            Shift::EightHours => "8h",
+            Shift::OneHour => "short",
+            Shift::TwoHours => "moderate",
+            Shift::EightHours => "long",
         }
         .to_string(),
         coupling: match coupling {
-            Grip::Good => CouplingArg::Good,
-            Grip::Fair => CouplingArg::Fair,
-            Grip::Poor => CouplingArg::Poor,
+            Grip::Good => Coupling::Good,
+            Grip::Fair => Coupling::Fair,
+            Grip::Poor => Coupling::Poor,
         },
-        units: match units {
-            Some(Units::Us) => UnitsArg::Us,
-            _ => UnitsArg::Metric,
+        destination: DestinationText {
+            h: dest_h,
+            v: dest_v,
+            a: dest_a,
         },
-        dest_h,
-        dest_v,
-        dest_a,
-        json: false,
     };
-    let mut table = Vec::new();
-    let reply = match evaluate(&args, &mut table) {
-        Ok(()) => render::lift_card(&String::from_utf8_lossy(&table)).poise_reply(false),
-        Err(e) => render::text_reply(&format!("I couldn't evaluate that lift: {e:#}"), true),
+    let units = match units {
+        Some(Units::Us) => UnitSystem::Us,
+        _ => UnitSystem::Metric,
+    };
+    let evaluated = text
+        .parse(units)
+        .and_then(|input| lifting::compute(&input).map(|result| lifting::report(&input, &result)));
+    let reply = match evaluated {
+        Ok(table) => render::lift_card(&table).poise_reply(false),
+        Err(e) => render::text_reply(&format!("I couldn't evaluate that lift: {e}"), true),
     };
     ctx.send(reply).await?;
     Ok(())

@@ -3,9 +3,11 @@
 //! [`decide`] is the whole policy (who is answered, cooldowns, thresholds) and does no I/O;
 //! [`handle`] feeds it a serenity message and sends what it decided.
 
+use super::cooldown::Cooldowns;
 use super::render::{self, Asked, Card};
 use super::Bot;
-use crate::{Reply, ReplyKind};
+use crate::config::DiscordSettings;
+use crate::{Assistant, Reply, ReplyKind};
 use poise::serenity_prelude as serenity;
 use std::time::Instant;
 
@@ -18,9 +20,22 @@ pub struct Incoming<'a> {
     pub channel_id: u64,
     /// `false` in a DM.
     pub in_guild: bool,
+    /// The channel is one where the bot answers unprompted.
+    pub in_safety_channel: bool,
     /// The bot is among the mentioned users.
     pub mentions_bot: bool,
     pub content: &'a str,
+}
+
+/// What the policy reads besides the message: the assistant, the adapter's settings and the
+/// cooldowns it starts.
+#[derive(Clone, Copy)]
+pub struct Policy<'a> {
+    pub assistant: &'a Assistant,
+    pub settings: &'a DiscordSettings,
+    pub cooldowns: &'a Cooldowns,
+    /// The bot's own user id: its mention is removed and its own messages ignored.
+    pub bot_id: u64,
 }
 
 /// Why the bot is looking at a message.
@@ -36,11 +51,13 @@ pub enum Trigger {
 pub enum Outcome {
     /// Send nothing.
     Ignore,
-    /// Answer with this card; `unanswered` is set when the question should be noted for curators.
+    /// Answer with this card; `unanswered` is set when `question` should be noted for curators.
     Reply {
         card: Card,
         reply: Reply,
         trigger: Trigger,
+        /// The message without the bot's mention: what the assistant was asked.
+        question: String,
         unanswered: bool,
     },
     /// A cooled-down user in a DM: a short note.
@@ -57,26 +74,26 @@ pub fn strip_mention(content: &str, bot_id: u64) -> String {
 }
 
 /// Decides how to answer one message. Starts the sender's cooldown when it answers.
-pub fn decide(bot: &Bot, bot_id: u64, msg: &Incoming<'_>, now: Instant) -> Outcome {
-    if msg.author_is_bot || msg.author_id == bot_id {
+pub fn decide(policy: &Policy<'_>, msg: &Incoming<'_>, now: Instant) -> Outcome {
+    if msg.author_is_bot || msg.author_id == policy.bot_id {
         return Outcome::Ignore;
     }
     let trigger = if !msg.in_guild {
         Trigger::Dm
     } else if msg.mentions_bot {
         Trigger::Mention
-    } else if bot.is_safety_channel(msg.channel_id) {
+    } else if msg.in_safety_channel {
         Trigger::SafetyChannel
     } else {
         return Outcome::Ignore;
     };
-    let text = strip_mention(msg.content, bot_id);
-    let reply = bot.assistant.reply(&text);
+    let question = strip_mention(msg.content, policy.bot_id);
+    let reply = policy.assistant.reply(&question);
     let red_flag = reply.kind == ReplyKind::RedFlag;
 
     let asked = if trigger == Trigger::SafetyChannel {
-        let confident =
-            reply.kind == ReplyKind::Answer && reply.score >= bot.settings.channel_answer_threshold;
+        let confident = reply.kind == ReplyKind::Answer
+            && reply.score >= policy.settings.channel_answer_threshold;
         if !(red_flag || confident) {
             return Outcome::Ignore;
         }
@@ -87,36 +104,42 @@ pub fn decide(bot: &Bot, bot_id: u64, msg: &Incoming<'_>, now: Instant) -> Outco
 
     // Red flags are always answered, cooldown or not.
     if !red_flag
-        && !bot
+        && !policy
             .cooldowns
             .try_start((msg.author_id, msg.channel_id), now)
     {
         return match trigger {
             Trigger::Dm => {
-                Outcome::CooldownNote(render::cooldown_note(bot.settings.cooldown_seconds))
+                Outcome::CooldownNote(render::cooldown_note(policy.settings.cooldown_seconds))
             }
             _ => Outcome::Ignore,
         };
     }
-    match render::reply_card(&reply, bot.assistant.kb(), asked) {
+    match render::reply_card(&reply, policy.assistant.kb(), asked) {
         Some(card) => Outcome::Reply {
             card,
-            unanswered: asked == Asked::Directly
-                && matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Suggest),
+            unanswered: asked == Asked::Directly && reply.is_unanswered(),
             reply,
             trigger,
+            question,
         },
         None => Outcome::Ignore,
     }
 }
 
-/// Reads a serenity message into the policy's terms.
-pub fn incoming<'a>(msg: &'a serenity::Message, bot_id: serenity::UserId) -> Incoming<'a> {
+/// Reads a serenity message into the policy's terms; `in_safety_channel` is the bot's own setting
+/// for the message's channel.
+pub fn incoming<'a>(
+    msg: &'a serenity::Message,
+    bot_id: serenity::UserId,
+    in_safety_channel: bool,
+) -> Incoming<'a> {
     Incoming {
         author_id: msg.author.id.get(),
         author_is_bot: msg.author.bot || msg.author.system || msg.webhook_id.is_some(),
         channel_id: msg.channel_id.get(),
         in_guild: msg.guild_id.is_some(),
+        in_safety_channel,
         mentions_bot: msg.mentions.iter().any(|u| u.id == bot_id),
         content: &msg.content,
     }
@@ -135,7 +158,12 @@ pub async fn handle(
     ) {
         return Ok(());
     }
-    let outcome = decide(bot, bot_id.get(), &incoming(msg, bot_id), Instant::now());
+    let in_safety_channel = bot.is_safety_channel(msg.channel_id.get());
+    let outcome = decide(
+        &bot.policy(bot_id.get()),
+        &incoming(msg, bot_id, in_safety_channel),
+        Instant::now(),
+    );
     match outcome {
         Outcome::Ignore => Ok(()),
         Outcome::CooldownNote(text) => {
@@ -148,14 +176,14 @@ pub async fn handle(
             card,
             reply,
             trigger,
+            question,
             unanswered,
         } => {
             tracing::debug!(kind = ?reply.kind, entry = ?reply.entry, ?trigger, "answering a message");
             let message = card.message().reference_message((msg.channel_id, msg.id));
             msg.channel_id.send_message(http, message).await?;
             if unanswered {
-                bot.note_unanswered(&strip_mention(&msg.content, bot_id.get()))
-                    .await;
+                bot.note_unanswered(&question).await;
             }
             Ok(())
         }
@@ -165,7 +193,7 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DiscordSettings, MatcherSettings};
+    use crate::config::{MatcherSettings, TipsSettings};
     use crate::store::Store;
     use crate::{Assistant, KnowledgeBase};
     use std::sync::Arc;
@@ -183,9 +211,14 @@ mod tests {
             cooldown_seconds,
             ..DiscordSettings::default()
         };
-        Bot::new(assistant, Store::open_in_memory().await.unwrap(), settings)
-            .await
-            .unwrap()
+        Bot::new(
+            assistant,
+            Store::open_in_memory().await.unwrap(),
+            settings,
+            TipsSettings::default(),
+        )
+        .await
+        .unwrap()
     }
 
     fn msg(channel: u64, in_guild: bool, mentions_bot: bool, content: &str) -> Incoming<'_> {
@@ -194,9 +227,14 @@ mod tests {
             author_is_bot: false,
             channel_id: channel,
             in_guild,
+            in_safety_channel: channel == SAFETY,
             mentions_bot,
             content,
         }
+    }
+
+    fn decide(bot: &Bot, msg: &Incoming<'_>, now: Instant) -> Outcome {
+        super::decide(&bot.policy(BOT), msg, now)
     }
 
     fn kind(outcome: &Outcome) -> Option<ReplyKind> {
@@ -212,10 +250,10 @@ mod tests {
         let now = Instant::now();
         let mut m = msg(10, true, true, "<@1> how do I hip hinge");
         m.author_is_bot = true;
-        assert_eq!(decide(&bot, BOT, &m, now), Outcome::Ignore);
+        assert_eq!(decide(&bot, &m, now), Outcome::Ignore);
         let mut m = msg(10, false, false, "how do I hip hinge");
         m.author_id = BOT;
-        assert_eq!(decide(&bot, BOT, &m, now), Outcome::Ignore);
+        assert_eq!(decide(&bot, &m, now), Outcome::Ignore);
     }
 
     #[tokio::test]
@@ -223,22 +261,16 @@ mod tests {
         let bot = bot(0).await;
         let now = Instant::now();
         assert_eq!(
-            decide(&bot, BOT, &msg(10, true, false, "how do I hip hinge"), now),
+            decide(&bot, &msg(10, true, false, "how do I hip hinge"), now),
             Outcome::Ignore
         );
         assert_eq!(
-            decide(
-                &bot,
-                BOT,
-                &msg(SAFETY, true, false, "what's for lunch"),
-                now
-            ),
+            decide(&bot, &msg(SAFETY, true, false, "what's for lunch"), now),
             Outcome::Ignore
         );
         assert_eq!(
             kind(&decide(
                 &bot,
-                BOT,
                 &msg(SAFETY, true, false, "how do I hip hinge"),
                 now
             )),
@@ -247,7 +279,6 @@ mod tests {
         assert_eq!(
             kind(&decide(
                 &bot,
-                BOT,
                 &msg(SAFETY, true, false, "my leg goes numb when I bend"),
                 now
             )),
@@ -260,7 +291,6 @@ mod tests {
         let bot = bot(0).await;
         match decide(
             &bot,
-            BOT,
             &msg(10, true, true, "<@1> what's for lunch"),
             Instant::now(),
         ) {
@@ -288,35 +318,27 @@ mod tests {
         let later = t0 + Duration::from_secs(5);
         assert!(kind(&decide(
             &bot,
-            BOT,
             &msg(20, false, false, "how do I hip hinge"),
             t0
         ))
         .is_some());
         assert!(matches!(
-            decide(&bot, BOT, &msg(20, false, false, "hinge vs squat"), later),
+            decide(&bot, &msg(20, false, false, "hinge vs squat"), later),
             Outcome::CooldownNote(_)
         ));
         assert!(kind(&decide(
             &bot,
-            BOT,
             &msg(10, true, true, "<@1> how do I hip hinge"),
             t0
         ))
         .is_some());
         assert_eq!(
-            decide(
-                &bot,
-                BOT,
-                &msg(10, true, true, "<@1> hinge vs squat"),
-                later
-            ),
+            decide(&bot, &msg(10, true, true, "<@1> hinge vs squat"), later),
             Outcome::Ignore
         );
         assert_eq!(
             kind(&decide(
                 &bot,
-                BOT,
                 &msg(10, true, true, "<@1> my leg goes numb when I bend"),
                 later
             )),
@@ -324,7 +346,6 @@ mod tests {
         );
         assert!(kind(&decide(
             &bot,
-            BOT,
             &msg(10, true, true, "<@1> hinge vs squat"),
             t0 + Duration::from_secs(30)
         ))

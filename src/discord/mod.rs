@@ -1,8 +1,11 @@
-//! The Discord adapter: serenity for the transport, poise for slash commands. Renders core replies; decides nothing.
+//! The Discord adapter: serenity for the transport, poise for slash commands. The core decides what to
+//! answer; this adapter decides only when to speak in a channel (who is answered, cooldowns, the
+//! stricter unprompted threshold: [`messages::decide`]) and how a reply looks ([`render`]).
 //!
 //! [`serve`] is what `hingebot run` runs: it connects, registers the commands, answers until the
 //! shutdown future resolves, then closes the shards and flushes the store.
 
+pub mod action;
 pub mod buttons;
 pub mod commands;
 pub mod cooldown;
@@ -11,10 +14,10 @@ pub mod messages;
 pub mod render;
 pub mod tips;
 
-use crate::config::{Config, DiscordSettings};
+use crate::config::{Config, DiscordSettings, TipsSettings};
+use crate::daily_tips::{self, SchedulerHandle, SchedulerOptions};
 use crate::store::{Store, UserHasher};
-use crate::tips::{SchedulerHandle, SchedulerOptions};
-use crate::{Assistant, KnowledgeBase};
+use crate::Assistant;
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use std::collections::HashSet;
@@ -104,18 +107,18 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let api_base = effective_api_base(&config.discord)?;
-    let kb = KnowledgeBase::load(&config.knowledge_dir).with_context(|| {
-        format!(
-            "loading the knowledge base from {}",
-            config.knowledge_dir.display()
-        )
-    })?;
-    let assistant = Arc::new(Assistant::new(Arc::new(kb), config.matcher.clone()));
-    let store = Store::connect(&config.database_location()?).await?;
-    crate::cli::tips::apply_config_subscriptions(config, &store)
+    let assistant = Arc::new(crate::setup::load_assistant(config)?);
+    let store = crate::setup::open_store(config).await?;
+    daily_tips::apply_config_subscriptions(config, &store)
         .await
         .context("applying the [[tips.subscriptions]] from the config")?;
-    let bot = Bot::new(assistant, store, config.discord.clone()).await?;
+    let bot = Bot::new(
+        assistant,
+        store,
+        config.discord.clone(),
+        config.tips.clone(),
+    )
+    .await?;
     tracing::info!(
         database = %bot.store.location(),
         api_base = api_base.as_deref().unwrap_or("Discord"),
@@ -130,6 +133,8 @@ pub struct Bot {
     pub(crate) assistant: Arc<Assistant>,
     pub(crate) store: Arc<Store>,
     pub(crate) settings: DiscordSettings,
+    /// Where and when tips are read by default: `/tip` shows the tip of today in this zone.
+    pub(crate) tips: TipsSettings,
     pub(crate) cooldowns: cooldown::Cooldowns,
     /// Safety channels from config.toml and from commands, merged.
     pub(crate) safety_channels: RwLock<HashSet<u64>>,
@@ -144,6 +149,7 @@ impl Bot {
         assistant: Arc<Assistant>,
         store: Arc<Store>,
         settings: DiscordSettings,
+        tips: TipsSettings,
     ) -> anyhow::Result<Arc<Bot>> {
         let context = "reading the bot's state from the database";
         let added = store.safety_channels().await.context(context)?;
@@ -159,6 +165,7 @@ impl Bot {
             store,
             cooldowns: cooldown::Cooldowns::new(Duration::from_secs(settings.cooldown_seconds)),
             settings,
+            tips,
             safety_channels: RwLock::new(channels),
             users,
             tip_scheduler: OnceLock::new(),
@@ -190,6 +197,16 @@ impl Bot {
     pub(crate) fn tip_subscriptions_changed(&self) {
         if let Some(scheduler) = self.tip_scheduler.get() {
             scheduler.subscriptions_changed();
+        }
+    }
+
+    /// What the message policy ([`messages::decide`]) reads, for a bot whose user id is `bot_id`.
+    pub fn policy(&self, bot_id: u64) -> messages::Policy<'_> {
+        messages::Policy {
+            assistant: &self.assistant,
+            settings: &self.settings,
+            cooldowns: &self.cooldowns,
+            bot_id,
         }
     }
 

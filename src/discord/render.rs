@@ -4,7 +4,7 @@
 //! `*_message` helpers touch serenity's builders. Every Discord limit is enforced here, so no caller
 //! can produce a request Discord would reject.
 
-use super::buttons::Action;
+use super::action::Action;
 use crate::knowledge::{Category, Entry, KnowledgeBase, Tip};
 use crate::{Reply, ReplyKind, DISCLAIMER};
 use poise::serenity_prelude as serenity;
@@ -431,13 +431,19 @@ pub fn lift_card(table: &str) -> Card {
     )
 }
 
-/// `/tip`: today's tip with a button to its entry.
-pub fn tip_card(tip: &Tip, kb: &KnowledgeBase) -> Card {
-    let mut card = Card::new("💡 Tip of the day", &tip.text, colour::INFO, DISCLAIMER);
-    if let Some(entry) = kb.entry(&tip.entry) {
+/// The title of every tip card: `/tip` and the daily posts.
+pub const TIP_TITLE: &str = "💡 Hip-hinge tip of the day";
+/// The label of the button under a tip that opens its knowledge-base entry.
+pub const LEARN_MORE: &str = "Learn more";
+
+/// A tip, for `/tip` and for the daily posts alike: its text, the disclaimer, and a "Learn more"
+/// button that shows the tip's entry to whoever clicks it.
+pub fn tip_card(tip: &Tip) -> Card {
+    let mut card = Card::new(TIP_TITLE, &tip.text, colour::INFO, DISCLAIMER);
+    if !tip.entry.is_empty() {
         card.push_buttons(vec![button(
-            &format!("More: {}", entry.title),
-            &Action::Show(entry.id.clone()),
+            LEARN_MORE,
+            &Action::Show(tip.entry.clone()),
             None,
             true,
         )]);
@@ -453,10 +459,8 @@ pub fn about_card(kb: &KnowledgeBase) -> Card {
             "I teach the hip hinge and safe lifting at work: how to do it, common faults, drills, \
              and when to get help. Ask with `/ask`, mention me, or send me a DM; browse with `/topics`; \
              get today's tip with `/tip`.\n\n**{DISCLAIMER}** If you have pain, numbness or weakness, \
-             see a health professional.\n\nKnowledge base version `{}`: {} entries, {} tips.",
-            kb.version(),
-            kb.entries().len(),
-            kb.tips().len()
+             see a health professional.\n\n`{}`",
+            crate::version_line(kb)
         ),
         colour::INFO,
         DISCLAIMER,

@@ -1,23 +1,18 @@
-//! Daily tips on Discord: the poster the tip scheduler sends through, its start and stop, and the `/tips` commands.
+//! Daily tips on Discord: the poster the tip scheduler sends through, its start and stop, and the
+//! `/tips` commands.
 
-use super::buttons::Action;
-use super::render::{self, Button, Card, Row};
+use super::render;
 use super::{Bot, Context, Error};
-use crate::store::{TipClaim, TipSubscription};
-use crate::tips::{
-    next_post, Days, PostError, PostOutcome, SchedulerHandle, SchedulerOptions, SystemClock,
-    TipPost, TipPoster, TipSchedule, TipScheduler,
+use crate::daily_tips::{
+    PostError, PostOutcome, SchedulerHandle, SchedulerOptions, SystemClock, TipPost, TipPoster,
+    TipScheduler,
 };
-use crate::DISCLAIMER;
+use crate::store::{TipClaim, TipSubscription};
+use crate::tips::{next_post, Days, TipSchedule};
 use jiff::Timestamp;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The title of every daily tip post.
-pub const TIP_TITLE: &str = "Hip-hinge tip of the day";
-/// The label of the button that opens the tip's knowledge-base entry.
-pub const LEARN_MORE: &str = "Learn more";
 
 /// Discord error codes meaning the channel is gone or closed to the bot: Unknown Channel, Missing
 /// Access, Missing Permissions.
@@ -35,28 +30,6 @@ impl DiscordTipPoster {
     /// A poster sending through `http` (the bot client's, or one pointed at a test server).
     pub fn new(http: Arc<serenity::Http>) -> DiscordTipPoster {
         DiscordTipPoster { http }
-    }
-}
-
-/// The card of one daily tip: its text, the disclaimer, and a "Learn more" button that shows the
-/// related entry to whoever clicks it (the follow-up button handling in `buttons.rs`).
-pub fn tip_post_card(post: &TipPost) -> Card {
-    let mut rows = Vec::new();
-    let learn_more = Action::Show(post.tip.entry.clone()).custom_id();
-    if !post.tip.entry.is_empty() && learn_more.chars().count() <= render::MAX_CUSTOM_ID {
-        rows.push(Row::Buttons(vec![Button {
-            label: LEARN_MORE.to_string(),
-            custom_id: learn_more,
-            emoji: None,
-            primary: true,
-        }]));
-    }
-    Card {
-        title: render::truncate(TIP_TITLE, render::MAX_TITLE),
-        description: render::truncate(&post.tip.text, render::MAX_DESCRIPTION),
-        colour: render::colour::INFO,
-        footer: render::truncate(DISCLAIMER, render::MAX_FOOTER),
-        rows,
     }
 }
 
@@ -87,7 +60,7 @@ impl TipPoster for DiscordTipPoster {
                 "channel id 0 is not a Discord channel".to_string(),
             ));
         }
-        let message = tip_post_card(&post)
+        let message = render::tip_card(&post.tip)
             .message()
             .nonce(serenity::Nonce::String(post.nonce.clone()))
             .enforce_nonce(true);
@@ -325,37 +298,6 @@ pub async fn tips_status(ctx: Context<'_>) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::Tip;
-
-    fn post(entry: &str) -> TipPost {
-        TipPost {
-            channel_id: 42,
-            local_date: jiff::civil::date(2025, 1, 6),
-            scheduled_at: "2025-01-06T07:30:00Z".parse().unwrap(),
-            tip: Tip {
-                id: "t1".into(),
-                text: "Push your hips back.".into(),
-                entry: entry.into(),
-            },
-            nonce: "123".into(),
-        }
-    }
-
-    #[test]
-    fn a_tip_card_has_the_text_disclaimer_and_a_learn_more_button() {
-        let card = tip_post_card(&post("how-to-hip-hinge"));
-        assert_eq!(card.title, TIP_TITLE);
-        assert_eq!(card.description, "Push your hips back.");
-        assert_eq!(card.footer, DISCLAIMER);
-        let buttons: Vec<&Button> = card.buttons().collect();
-        assert_eq!(buttons.len(), 1);
-        assert_eq!(buttons[0].label, LEARN_MORE);
-        assert_eq!(
-            Action::parse(&buttons[0].custom_id),
-            Some(Action::Show("how-to-hip-hinge".into()))
-        );
-        assert_eq!(tip_post_card(&post("")).buttons().count(), 0);
-    }
 
     #[test]
     fn lost_channels_are_told_apart_from_transient_failures() {

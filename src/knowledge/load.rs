@@ -3,7 +3,7 @@
 use super::model::{
     Category, Citation, Entry, KnowledgeBase, Source, SourceKind, SynonymGroup, Tip,
 };
-use crate::config::line_of;
+use crate::toml_pos::line_of;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -1,5 +1,7 @@
-//! The knowledge base: FAQ entries, daily tips and synonym groups, loaded once from `knowledge/*.toml` and validated.
+//! The knowledge base: FAQ entries, daily tips and synonym groups, loaded once from
+//! `knowledge/*.toml` and validated.
 
+pub mod bundled;
 mod load;
 mod model;
 

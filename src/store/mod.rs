@@ -29,14 +29,14 @@
 //! or [skip it](Store::skip_tip_post); anyone else gets [`StoreError::LeaseLost`].
 
 mod feedback;
-mod location;
 mod postgres;
 mod sqlite;
 mod tips;
 mod unanswered;
 
+pub(crate) use crate::config::error_chain;
+pub use crate::config::{DatabaseLocation, LocationError, PostgresUrl};
 pub use feedback::{EntryVotes, RecordedVote, UserHasher, Vote};
-pub use location::{DatabaseLocation, LocationError, PostgresUrl};
 pub use tips::{
     tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, SubscriptionChange, TipClaim,
     TipClaimRequest, TipLease, TipSubscription,
@@ -419,22 +419,6 @@ impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> StoreError {
         StoreError::Postgres(error_chain(&error))
     }
-}
-
-/// An error and its causes as one line, `outer: inner: innermost`; a cause already spelled out
-/// by the text before it is not repeated.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let more = inner.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        cause = inner.source();
-    }
-    text
 }
 
 /// Discord ids are 64-bit snowflakes below 2^63; both databases store signed 64-bit integers.

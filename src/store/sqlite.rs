@@ -63,6 +63,9 @@ fn open_connection(path: Option<&Path>) -> Result<Connection, StoreError> {
         None => Connection::open_in_memory(),
     }
     .map_err(open_err)?;
+    // First, so that a second process opening the same new file waits for the journal switch
+    // instead of failing with "database is locked".
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
     if path.is_some() {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
@@ -71,7 +74,6 @@ fn open_connection(path: Option<&Path>) -> Result<Connection, StoreError> {
         .map_err(open_err)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(open_err)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
     Ok(conn)
 }
 

@@ -1,16 +1,12 @@
-//! Daily tips: which tip a day gets, each channel's rotation, and when the next post is due.
+//! Daily tips as pure maths: which tip a day gets, each channel's rotation, and when the next post is
+//! due. The task that posts them is [`crate::daily_tips`].
 
 pub mod rotation;
 pub mod schedule;
-pub mod scheduler;
 
 pub use rotation::{next_tip, RotationState};
 pub use schedule::{
     due_now, next_post, previous_post, Days, Due, ScheduleError, ScheduledPost, TipSchedule,
-};
-pub use scheduler::{
-    Clock, PostError, PostOutcome, SchedulerHandle, SchedulerOptions, SystemClock, TipPost,
-    TipPoster, TipScheduler, TokioClock,
 };
 
 use crate::config::TipsSettings;
@@ -35,4 +31,13 @@ pub fn tip_of_the_day(tips: &[Tip], date: jiff::civil::Date) -> Option<&Tip> {
     let days = (date - epoch).get_days();
     let index = i64::from(days).rem_euclid(tips.len() as i64) as usize;
     tips.get(index)
+}
+
+/// Today's date where tips are read by default (`tips.default_time` in `tips.default_timezone`): the
+/// day whose tip `/tip` and `hingebot tip` show, so both agree at every instant.
+pub fn today(
+    settings: &TipsSettings,
+    now: jiff::Timestamp,
+) -> Result<jiff::civil::Date, ScheduleError> {
+    Ok(default_schedule(settings)?.local_date(now))
 }

@@ -1,4 +1,5 @@
-//! Which tip a channel gets next: each channel walks its own shuffled order of every tip, with no repeat until all have been posted, and survives edits to tips.toml.
+//! Which tip a channel gets next: each channel walks its own shuffled order of every tip, with no
+//! repeat until all have been posted, and survives edits to tips.toml.
 //!
 //! The order of a cycle is not a stored list: it is recomputed from a key per tip,
 //! `mix(seed(channel, cycle), hash(tip id))`, sorted ascending. That is a uniform shuffle that is

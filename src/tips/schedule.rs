@@ -1,4 +1,5 @@
-//! When a channel's daily tip is due: a validated local time, IANA time zone and weekdays, and the pure, daylight-saving-correct arithmetic from "now" to the next post.
+//! When a channel's daily tip is due: a validated local time, IANA time zone and weekdays, and the
+//! pure, daylight-saving-correct arithmetic from "now" to the next post.
 
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::{AmbiguousOffset, TimeZone};

@@ -1,4 +1,5 @@
-//! Shared fixtures for end-to-end tests: the fake Discord and a bot started the way `hingebot run` starts it.
+//! Shared fixtures for end-to-end tests: the fake Discord and a bot started the way `hingebot run`
+//! starts it.
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_discord;
@@ -40,8 +41,8 @@ pub const TOKEN: &str = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.token-for-tests";
 /// A config that talks to `fake` and keeps its state in `database`.
 pub fn config(fake: &FakeDiscord, database: &Path, discord: DiscordSettings) -> Config {
     Config {
-        knowledge_dir: knowledge_dir(),
-        database: database.to_path_buf(),
+        knowledge_dir: Some(knowledge_dir()),
+        database: Some(database.to_path_buf()),
         discord: DiscordSettings {
             api_base: Some(fake.api_base()),
             ..discord
@@ -111,6 +112,27 @@ pub fn settings() -> DiscordSettings {
         cooldown_seconds: 0,
         ..DiscordSettings::default()
     }
+}
+
+/// A test body given the fake Discord and the bot's database path; `Box::pin(async move { … })`.
+pub type BotTest<'a> = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Starts a fake Discord and a bot on it with its own temporary database, runs `body`, then stops the
+/// bot (as SIGTERM does) and checks it stopped cleanly, all within a minute and a half. Returns the
+/// database, still on disk, for checks after the stop.
+pub async fn with_bot<F>(settings: DiscordSettings, body: F) -> (tempfile::TempDir, PathBuf)
+where
+    F: for<'a> FnOnce(&'a FakeDiscord, &'a Path) -> BotTest<'a>,
+{
+    let (dir, db) = temp_db();
+    within(Duration::from_secs(90), async {
+        let fake = FakeDiscord::start().await;
+        let bot = RunningBot::start(&fake, &db, settings).await;
+        body(&fake, &db).await;
+        bot.stop().await.expect("the bot stops cleanly");
+    })
+    .await;
+    (dir, db)
 }
 
 /// A temporary folder with a database path inside.

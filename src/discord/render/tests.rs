@@ -1,4 +1,5 @@
-//! Rendering specifications: what people see for each kind of reply, and that no card can break a Discord limit.
+//! Rendering specifications: what people see for each kind of reply, and that no card can break a
+//! Discord limit.
 
 use super::*;
 use crate::knowledge::{Entry, SynonymGroup, Tip};
@@ -288,18 +289,35 @@ fn topics_browse_categories_then_entries() {
 fn about_names_the_disclaimer_and_the_knowledge_base() {
     let card = about_card(&kb());
     assert!(card.description.contains(DISCLAIMER));
-    assert!(card.description.contains("`abc123`: 5 entries, 1 tips"));
+    assert!(
+        card.description.contains(&format!(
+            "`hingebot {}, knowledge base: 5 entries, checksum abc123`",
+            crate::VERSION
+        )),
+        "{}",
+        card.description
+    );
 }
 
 #[test]
-fn a_tip_links_to_its_entry() {
+fn a_tip_card_has_the_text_the_disclaimer_and_one_learn_more_button_to_its_entry() {
     let kb = kb();
-    let card = tip_card(&kb.tips()[0], &kb);
+    let card = tip_card(&kb.tips()[0]);
+    assert_eq!(card.title, TIP_TITLE);
     assert_eq!(card.description, "Soft knees, hips back.");
+    assert_eq!(card.footer, DISCLAIMER);
+    let buttons: Vec<&Button> = card.buttons().collect();
+    assert_eq!(buttons.len(), 1);
+    assert_eq!(buttons[0].label, LEARN_MORE);
     assert_eq!(
-        card.buttons().next().unwrap().custom_id,
-        "hb:show:wall-drill"
+        Action::parse(&buttons[0].custom_id),
+        Some(Action::Show("wall-drill".into()))
     );
+    let without_entry = Tip {
+        entry: String::new(),
+        ..kb.tips()[0].clone()
+    };
+    assert_eq!(tip_card(&without_entry).buttons().count(), 0);
 }
 
 #[test]

@@ -1,4 +1,9 @@
-//! The task that posts each subscribed channel's daily tip at its local time: exactly once per channel and local date, across restarts, slow sends and lost channels.
+//! The daily tip service: the task that posts each subscribed channel's tip at its local time, and
+//! the start-up sync of `[[tips.subscriptions]]` into the store. Each tip goes out exactly once per
+//! channel and local date, across restarts, slow sends and lost channels.
+//!
+//! It joins the pure [`crate::tips`] maths (which tip, when) to the [`Store`] and a [`TipPoster`]; the
+//! Discord adapter implements the poster.
 //!
 //! For each day the store first *claims* (channel, local date) with the chosen tip and a lease for
 //! this scheduler, then the tip is sent, then the claim is marked sent and the rotation advanced in
@@ -8,14 +13,16 @@
 //! another scheduler's lease on it is live, it is left alone until the lease runs out. Transport
 //! lives behind [`TipPoster`]; time behind [`Clock`], so tests drive both with `tokio::time::pause()`.
 
-use super::rotation;
-use super::schedule::{due_now, next_post, previous_post, Due, ScheduledPost, TipSchedule};
-use crate::config::TipsSettings;
+use crate::config::{Config, TipsSettings};
 use crate::knowledge::Tip;
 use crate::store::{
-    ClaimOutcome, LeaseGrant, LeaseOwner, Store, StoreError, TipClaim, TipClaimRequest, TipLease,
-    TipSubscription,
+    ClaimOutcome, LeaseGrant, LeaseOwner, Store, StoreError, SubscriptionChange, TipClaim,
+    TipClaimRequest, TipLease, TipSubscription,
 };
+use crate::tips::default_schedule;
+use crate::tips::rotation;
+use crate::tips::schedule::{due_now, next_post, previous_post, Due, ScheduledPost, TipSchedule};
+use anyhow::{bail, Context};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
@@ -636,4 +643,100 @@ impl<P: TipPoster> TipScheduler<P> {
 /// `t + d`, saturating at the end of time instead of panicking.
 fn later(t: Timestamp, d: SignedDuration) -> Timestamp {
     t.checked_add(d).unwrap_or(Timestamp::MAX)
+}
+
+/// Upserts every `[[tips.subscriptions]]` into the store; run at start-up, before the scheduler.
+/// Idempotent: an unchanged subscription is not rewritten (and a paused one stays paused).
+/// Everything is validated first and written in one transaction, so a bad entry changes nothing.
+/// Returns how many were created or changed.
+pub async fn apply_config_subscriptions(config: &Config, store: &Store) -> anyhow::Result<usize> {
+    default_schedule(&config.tips).context("config: tips.default_time / tips.default_timezone")?;
+    let mut seen = HashSet::new();
+    let mut schedules = Vec::with_capacity(config.tips.subscriptions.len());
+    for (i, s) in config.tips.subscriptions.iter().enumerate() {
+        if !seen.insert(s.channel) {
+            bail!(
+                "config: tips.subscriptions[{i}]: channel {} is listed twice",
+                s.channel
+            );
+        }
+        let schedule = TipSchedule::parse(&s.time, &s.timezone, &s.days)
+            .with_context(|| format!("config: tips.subscriptions[{i}] (channel {})", s.channel))?;
+        schedules.push((s.channel, schedule));
+    }
+    let changes = store
+        .upsert_tip_subscriptions(&schedules, Timestamp::now())
+        .await?;
+    let mut changed = 0;
+    for ((channel, schedule), change) in schedules.iter().zip(changes) {
+        match change {
+            SubscriptionChange::Unchanged => {
+                debug!(channel, "config tip subscription unchanged");
+            }
+            change => {
+                info!(channel, schedule = %schedule.describe(), ?change, "applied config tip subscription");
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TipSubscriptionSetting;
+    use std::path::Path;
+
+    #[tokio::test]
+    async fn config_subscriptions_apply_once_and_restarts_change_nothing() {
+        let store = Store::open_in_memory().await.unwrap();
+        let mut config = Config::default();
+        config.tips.subscriptions = vec![
+            TipSubscriptionSetting {
+                channel: 1,
+                time: "08:30".into(),
+                timezone: "europe/berlin".into(),
+                days: "workdays".into(),
+            },
+            TipSubscriptionSetting {
+                channel: 2,
+                time: "7:00".into(),
+                timezone: "America/New_York".into(),
+                days: "daily".into(),
+            },
+        ];
+        assert_eq!(
+            apply_config_subscriptions(&config, &store).await.unwrap(),
+            2
+        );
+        let before = store.tip_subscriptions().await.unwrap();
+        assert_eq!(before[0].timezone, "Europe/Berlin");
+        assert_eq!(before[1].days, "everyday");
+        assert_eq!(
+            apply_config_subscriptions(&config, &store).await.unwrap(),
+            0
+        );
+        assert_eq!(store.tip_subscriptions().await.unwrap(), before);
+    }
+
+    #[tokio::test]
+    async fn a_bad_config_subscription_names_the_entry_and_applies_nothing() {
+        let store = Store::open_in_memory().await.unwrap();
+        let config = Config::parse(
+            "[[tips.subscriptions]]\nchannel = 1\ntime = \"08:30\"\ntimezone = \"UTC\"\n\
+             [[tips.subscriptions]]\nchannel = 2\ntime = \"08:30\"\ntimezone = \"CEST\"\n",
+            Path::new("config.toml"),
+        )
+        .unwrap();
+        let err = format!(
+            "{:#}",
+            apply_config_subscriptions(&config, &store)
+                .await
+                .unwrap_err()
+        );
+        assert!(err.contains("tips.subscriptions[1] (channel 2)"), "{err}");
+        assert!(err.contains("`CEST`"), "{err}");
+        assert!(store.tip_subscriptions().await.unwrap().is_empty());
+    }
 }

@@ -1,11 +1,18 @@
 //! Typed settings from `config.toml`, with every default in one place. Secrets never live here.
 
-use crate::store::DatabaseLocation;
+mod database;
+
+pub(crate) use database::error_chain;
+pub use database::{DatabaseLocation, LocationError, PostgresUrl};
+
+use crate::toml_pos::line_of;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the config file path.
 pub const CONFIG_ENV: &str = "HINGEBOT_CONFIG";
+/// The database's file name in the platform's data folder (see [`default_database`]).
+pub const DATABASE_FILE: &str = "hingebot.sqlite3";
 
 /// Environment variable that overrides `database`: a `postgres://` URL (or a SQLite path), so a
 /// database password can stay out of config files.
@@ -35,35 +42,26 @@ pub enum ConfigError {
     /// message never contains a password.
     #[error("{setting}: {message}")]
     Database { setting: String, message: String },
+    #[error("no data folder for the database (no home folder?): set `database` in config.toml or {DATABASE_URL_ENV}")]
+    NoDataFolder,
 }
 
 /// All settings. Unknown keys are an error that names the key.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Folder with the knowledge base TOML files (relative paths are relative to the working directory).
-    pub knowledge_dir: PathBuf,
+    /// A folder of knowledge base TOML files to answer from instead of the bundled copy (relative
+    /// paths are relative to the working directory). Unset: the knowledge base compiled into the binary.
+    pub knowledge_dir: Option<PathBuf>,
     /// Where subscriptions, tip state, feedback and unanswered questions live: a SQLite file path,
-    /// or a `postgres://user@host/db` URL (see [`Config::database_location`]).
-    pub database: PathBuf,
+    /// or a `postgres://user@host/db` URL. Unset: see [`Config::database_location`].
+    pub database: Option<PathBuf>,
     pub matcher: MatcherSettings,
     pub discord: DiscordSettings,
     pub tips: TipsSettings,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            knowledge_dir: PathBuf::from("knowledge"),
-            database: PathBuf::from("hingebot.sqlite3"),
-            matcher: MatcherSettings::default(),
-            discord: DiscordSettings::default(),
-            tips: TipsSettings::default(),
-        }
-    }
-}
-
-/// Thresholds of the answer / suggest / abstain decision (see README "Calibration").
+/// Thresholds of the answer / suggest / abstain decision (docs/evaluation.md, "Calibration").
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MatcherSettings {
@@ -157,21 +155,42 @@ fn default_days() -> String {
     "workdays".to_string()
 }
 
-impl Config {
-    /// The path to read — `--config` first, then `HINGEBOT_CONFIG`, then `./config.toml` — and
-    /// whether the user named it (a named file must exist; the default may be absent).
-    pub fn resolve_path(cli: Option<&Path>) -> (PathBuf, bool) {
+/// Which config file to read, and whether the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPath {
+    pub path: PathBuf,
+    /// Named by `--config` or `HINGEBOT_CONFIG`: it must exist. The default `./config.toml` may be absent.
+    pub explicit: bool,
+}
+
+impl ConfigPath {
+    /// `--config` first, then `HINGEBOT_CONFIG`, then `./config.toml`.
+    pub fn resolve(cli: Option<&Path>) -> ConfigPath {
+        let named = |path: PathBuf| ConfigPath {
+            path,
+            explicit: true,
+        };
         if let Some(p) = cli {
-            return (p.to_path_buf(), true);
+            return named(p.to_path_buf());
         }
         match std::env::var_os(CONFIG_ENV) {
-            Some(p) if !p.is_empty() => (PathBuf::from(p), true),
-            Some(_) => (PathBuf::from("config.toml"), true),
-            None => (PathBuf::from("config.toml"), false),
+            Some(p) if !p.is_empty() => named(PathBuf::from(p)),
+            Some(_) => named(PathBuf::from("config.toml")),
+            None => ConfigPath {
+                path: PathBuf::from("config.toml"),
+                explicit: false,
+            },
         }
     }
 
-    /// Loads a config file. A missing `./config.toml` (not named explicitly) means all defaults.
+    /// Loads the file. A missing default `./config.toml` means all defaults.
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        Config::load(&self.path, self.explicit)
+    }
+}
+
+impl Config {
+    /// Loads a config file. A missing file that was not named explicitly means all defaults.
     pub fn load(path: &Path, explicit: bool) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -225,7 +244,7 @@ impl Config {
                 "must not be above matcher.answer_threshold".to_string(),
             ));
         }
-        if let Err(e) = DatabaseLocation::from_setting(&self.database) {
+        if let Some(Err(e)) = self.database.as_deref().map(DatabaseLocation::from_setting) {
             return Err(invalid("database", e.to_string()));
         }
         if let Some(base) = &self.discord.api_base {
@@ -241,39 +260,39 @@ impl Config {
 }
 
 impl Config {
-    /// Where the store lives: `HINGEBOT_DATABASE_URL` when set, else `database`.
-    pub fn database_location(&self) -> Result<DatabaseLocation, ConfigError> {
-        self.database_location_given(std::env::var(DATABASE_URL_ENV).ok().as_deref())
+    /// Applies the environment's overrides: `HINGEBOT_DATABASE_URL`, when set and non-empty,
+    /// replaces `database` (a `postgres://` URL or a SQLite path, so a password can stay out of
+    /// config files). The binary calls this once after loading; the library never reads it, so a
+    /// [`Config`] built in code means what it says.
+    pub fn apply_env(&mut self) {
+        if let Some(value) = std::env::var_os(DATABASE_URL_ENV).filter(|v| !v.is_empty()) {
+            self.database = Some(PathBuf::from(value));
+        }
     }
 
-    /// [`Config::database_location`] with the environment variable's value passed in.
-    pub fn database_location_given(
-        &self,
-        env_url: Option<&str>,
-    ) -> Result<DatabaseLocation, ConfigError> {
-        match env_url.map(str::trim).filter(|url| !url.is_empty()) {
-            Some(url) => DatabaseLocation::parse(url).map_err(|e| ConfigError::Database {
-                setting: DATABASE_URL_ENV.to_string(),
-                message: e.to_string(),
-            }),
-            None => {
-                DatabaseLocation::from_setting(&self.database).map_err(|e| ConfigError::Database {
+    /// Where the store lives: `database` (a file path or a `postgres://` URL), else
+    /// `hingebot.sqlite3` in the platform's data folder ([`default_database`]).
+    pub fn database_location(&self) -> Result<DatabaseLocation, ConfigError> {
+        match &self.database {
+            Some(setting) => {
+                DatabaseLocation::from_setting(setting).map_err(|e| ConfigError::Database {
                     setting: "database".to_string(),
                     message: e.to_string(),
                 })
             }
+            None => default_database()
+                .map(DatabaseLocation::Sqlite)
+                .ok_or(ConfigError::NoDataFolder),
         }
     }
 }
 
-/// 1-based line number of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// `hingebot.sqlite3` in the platform's data folder for hingebot (`$XDG_DATA_HOME/hingebot` or
+/// `~/.local/share/hingebot` on Linux, `~/Library/Application Support/hingebot` on macOS,
+/// `%APPDATA%\hingebot\data` on Windows); `None` when the platform has no home folder.
+pub fn default_database() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "hingebot")
+        .map(|dirs| dirs.data_dir().join(DATABASE_FILE))
 }
 
 #[cfg(test)]
@@ -301,39 +320,27 @@ mod tests {
     }
 
     #[test]
-    fn the_database_is_a_file_by_default_a_url_when_given_and_the_environment_wins() {
+    fn the_database_is_a_file_by_default_a_url_when_given() {
         let file =
             Config::parse("database = \"state/bot.sqlite3\"\n", Path::new("c.toml")).unwrap();
         assert_eq!(
-            file.database_location_given(None).unwrap(),
+            file.database_location().unwrap(),
             DatabaseLocation::Sqlite(PathBuf::from("state/bot.sqlite3"))
         );
         let server = Config::parse(
-            "database = \"postgres://bot@db.internal/hingebot\"\n",
+            "database = \"postgres://bot:hunter2@db.internal/hingebot\"\n",
             Path::new("c.toml"),
         )
         .unwrap();
-        assert_eq!(
-            server.database_location_given(None).unwrap().backend_name(),
-            "postgres"
-        );
-        let from_env = file
-            .database_location_given(Some("postgres://bot:hunter2@db.internal/hingebot"))
-            .unwrap();
-        assert_eq!(from_env.backend_name(), "postgres");
-        assert!(!from_env.to_string().contains("hunter2"), "{from_env}");
-        assert_eq!(
-            file.database_location_given(Some("  ")).unwrap(),
-            file.database_location_given(None).unwrap(),
-            "an empty variable is unset"
-        );
+        let location = server.database_location().unwrap();
+        assert_eq!(location.backend_name(), "postgres");
+        assert!(!location.to_string().contains("hunter2"), "{location}");
+        let default = Config::default().database_location().unwrap();
+        let DatabaseLocation::Sqlite(default) = default else {
+            panic!("the default database is a SQLite file: {default}");
+        };
+        assert!(default.ends_with(DATABASE_FILE) && default.is_absolute());
 
-        let err = file
-            .database_location_given(Some("postgres://bot:hunter2@db/hb?sslmode=bogus"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("HINGEBOT_DATABASE_URL: "), "{err}");
-        assert!(!err.contains("hunter2"), "{err}");
         let err = Config::parse(
             "database = \"mysql://root:pw@db/hb\"\n",
             Path::new("c.toml"),

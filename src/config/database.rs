@@ -102,7 +102,7 @@ impl PostgresUrl {
             };
             LocationError::InvalidUrl {
                 url: redacted.clone(),
-                cause: scrub.redact(&super::error_chain(&e)),
+                cause: scrub.redact(&error_chain(&e)),
             }
         })?;
         if let Some(password) = config.get_password() {
@@ -125,7 +125,7 @@ impl PostgresUrl {
     pub(crate) fn driver_config(&self) -> Result<tokio_postgres::Config, LocationError> {
         tokio_postgres::Config::from_str(&self.url).map_err(|e| LocationError::InvalidUrl {
             url: self.redacted.clone(),
-            cause: self.redact(&super::error_chain(&e)),
+            cause: self.redact(&error_chain(&e)),
         })
     }
 
@@ -196,6 +196,22 @@ fn redact_url(url: &str) -> (String, Vec<String>) {
         out.push_str(&params.join("&"));
     }
     (out, secrets)
+}
+
+/// An error and its causes as one line, `outer: inner: innermost`; a cause already spelled out
+/// by the text before it is not repeated.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 #[cfg(test)]
