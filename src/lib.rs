@@ -11,9 +11,11 @@ pub mod eval;
 pub mod knowledge;
 pub mod lifting;
 pub mod matcher;
+pub mod privacy;
 pub mod safety;
 pub mod store;
 pub mod tips;
+pub mod usage;
 
 pub use assistant::{Assistant, Reply, ReplyKind, Suggestion};
 pub use knowledge::{Entry, KnowledgeBase};
