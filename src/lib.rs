@@ -12,6 +12,7 @@ pub mod knowledge;
 pub mod lifting;
 pub mod matcher;
 pub mod privacy;
+pub mod report;
 pub mod safety;
 pub mod store;
 pub mod tips;
