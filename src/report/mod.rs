@@ -1,6 +1,7 @@
 //! The usage report's renderers: a self-contained HTML page, CSV for spreadsheets, the PNG chart
 //! and the content of the weekly Discord digest. All pure: a [`UsageReport`](crate::usage::UsageReport) in, text or bytes out.
 
+pub mod chart;
 pub mod csv;
 pub mod digest;
 pub mod html;
