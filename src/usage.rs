@@ -274,14 +274,25 @@ pub enum PeriodError {
     OutOfRange { until: Date, days: i64 },
 }
 
-/// A run of whole local days, both ends included.
+/// A run of whole local days, both ends included. Made only by [`Period::new`] or
+/// [`Period::ending`], so it is never reversed, too long, or without a previous period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Period {
-    pub since: Date,
-    pub until: Date,
+    since: Date,
+    until: Date,
 }
 
 impl Period {
+    /// The first day.
+    pub fn since(&self) -> Date {
+        self.since
+    }
+
+    /// The last day.
+    pub fn until(&self) -> Date {
+        self.until
+    }
+
     /// The days from `since` to `until`, both included.
     pub fn new(since: Date, until: Date) -> Result<Period, PeriodError> {
         if since > until {
@@ -598,7 +609,9 @@ fn add(a: Change, b: Change) -> Change {
 }
 
 /// The unanswered questions a report may show. The text is masked again here: rows stored
-/// before masking existed, or by an older version, must not leak through a report.
+/// before masking existed, or by an older version, must not leak through a report. Texts that
+/// mask to the same words are merged; their askers are added up, which may count one person
+/// twice, the price of not knowing who asked.
 fn shown_unanswered(rows: &[UnansweredRow]) -> Vec<Unanswered> {
     let mut merged: BTreeMap<String, Unanswered> = BTreeMap::new();
     for row in rows {
@@ -737,17 +750,17 @@ mod tests {
         let p = week();
         assert_eq!(p.days(), 7);
         assert_eq!(
-            p.previous(),
-            Period {
-                since: date(2026, 2, 23),
-                until: date(2026, 3, 1)
-            }
+            (p.previous().since(), p.previous().until()),
+            (date(2026, 2, 23), date(2026, 3, 1))
         );
         assert_eq!(p.dates().count(), 7);
         assert_eq!(p.dates().last(), Some(date(2026, 3, 8)));
         assert_eq!(Period::ending(date(2026, 3, 8), 7), Ok(p));
         let one = Period::ending(date(2026, 1, 1), 1).unwrap();
-        assert_eq!((one.days(), one.previous().until), (1, date(2025, 12, 31)));
+        assert_eq!(
+            (one.days(), one.previous().until()),
+            (1, date(2025, 12, 31))
+        );
     }
 
     #[test]

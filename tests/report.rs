@@ -83,8 +83,8 @@ fn realistic_figures() -> Figures {
     let week = the_week();
     let mut rng = Lcg(15);
     let mut figures = Figures::default();
-    let mut day = week.previous().since;
-    while day <= week.until {
+    let mut day = week.previous().since();
+    while day <= week.until() {
         let busy = match day.weekday() {
             Weekday::Monday => 1.25,
             Weekday::Tuesday | Weekday::Wednesday => 1.0,

@@ -172,13 +172,13 @@ fn draw_days(
         }
     }
     if max == 0 {
+        let message = "No questions in this period";
+        let style = font(20, &MUTED);
         let (w, h) = area.dim_in_pixel();
-        area.draw_text(
-            "No questions in this period",
-            &font(20, &MUTED),
-            (w as i32 / 2 - 130, h as i32 / 2),
-        )
-        .map_err(drawing)?;
+        let (text_w, _) = area.estimate_text_size(message, &style).map_err(drawing)?;
+        let x = (w.saturating_sub(text_w) / 2) as i32;
+        area.draw_text(message, &style, (x, h as i32 / 2))
+            .map_err(drawing)?;
     }
     Ok(())
 }

@@ -89,7 +89,7 @@ impl DigestCard {
             red_flag_replies: figure("Warning-sign replies", report.red_flag_replies()),
             least_helpful: report.least_helpful.clone(),
             tips_posted: figure("Tips posted", report.tips_posted),
-            chart_file_name: format!("hingebot-week-{}.png", report.period.until),
+            chart_file_name: format!("hingebot-week-{}.png", report.period.until()),
         }
     }
 }

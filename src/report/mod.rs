@@ -22,10 +22,10 @@ pub(crate) fn colour(outcome: Outcome) -> (u8, u8, u8) {
 /// A period for people: `2 Mar 2026 – 8 Mar 2026`, or `8 Mar 2026` for a single day.
 pub(crate) fn period_text(period: &Period) -> String {
     let day = |d: jiff::civil::Date| d.strftime("%-d %b %Y").to_string();
-    if period.since == period.until {
-        day(period.until)
+    if period.since() == period.until() {
+        day(period.until())
     } else {
-        format!("{} – {}", day(period.since), day(period.until))
+        format!("{} – {}", day(period.since()), day(period.until()))
     }
 }
 
