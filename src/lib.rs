@@ -46,11 +46,14 @@ pub mod eval;
 pub mod knowledge;
 pub mod lifting;
 pub mod matcher;
+pub mod privacy;
+pub mod report;
 pub mod safety;
 pub mod setup;
 pub mod store;
 pub mod tips;
 pub mod toml_pos;
+pub mod usage;
 
 pub use assistant::{Assistant, Reply, ReplyKind, Suggestion};
 pub use knowledge::{Entry, KnowledgeBase};
