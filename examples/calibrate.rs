@@ -11,7 +11,7 @@ use hingebot::config::MatcherSettings;
 use hingebot::eval::{is_right, parse_cases, CaseKind};
 use hingebot::knowledge::Category;
 use hingebot::matcher::{decide, Match};
-use hingebot::{safety, Assistant, KnowledgeBase, Reply, ReplyKind};
+use hingebot::{Assistant, KnowledgeBase, Reply, ReplyKind};
 use std::sync::Arc;
 
 /// One question with its ranked entries (ids, best first) and what counts as right.
@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
             .into_iter()
             .map(|c| Ranked {
                 ranked: rank(&assistant, &c.q),
-                redflag: safety::triage(&c.q).is_some(),
+                redflag: !assistant.triage().signs(&c.q).is_empty(),
                 question: c.q,
                 kind: c.kind,
                 expected: c.ids,
@@ -60,13 +60,18 @@ fn main() -> anyhow::Result<()> {
             let mut entries = kb.entries().to_vec();
             entries[e_idx].questions.remove(q_idx);
             let held_out = Arc::new(
-                KnowledgeBase::from_parts(entries, Vec::new(), kb.synonyms().to_vec())
-                    .with_context_words(kb.context_words().to_vec()),
+                KnowledgeBase::from_parts(
+                    entries,
+                    Vec::new(),
+                    kb.synonyms().to_vec(),
+                    kb.warning_signs().clone(),
+                )
+                .with_context_words(kb.context_words().to_vec()),
             );
             let a = Assistant::new(held_out, defaults.clone());
             loo.push(Ranked {
                 ranked: rank(&a, question),
-                redflag: safety::triage(question).is_some(),
+                redflag: !assistant.triage().signs(question).is_empty(),
                 question: question.clone(),
                 kind: CaseKind::Positive,
                 expected: vec![entry.id.clone()],

@@ -3,7 +3,7 @@
 use crate::config::MatcherSettings;
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::{normalize, Decision, Match, Matcher};
-use crate::safety;
+use crate::safety::Triage;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -61,6 +61,7 @@ pub struct Reply {
 pub struct Assistant {
     kb: Arc<KnowledgeBase>,
     matcher: Matcher,
+    triage: Triage,
     settings: MatcherSettings,
 }
 
@@ -68,12 +69,14 @@ pub struct Assistant {
 pub const RED_FLAGS_ID: &str = "red-flags";
 
 impl Assistant {
-    /// Builds the assistant (and its search index) over a loaded knowledge base.
+    /// Builds the assistant (its search index and compiled warning signs) over a loaded knowledge base.
     pub fn new(kb: Arc<KnowledgeBase>, settings: MatcherSettings) -> Self {
         let matcher = Matcher::new(&kb);
+        let triage = Triage::new(kb.warning_signs());
         Assistant {
             kb,
             matcher,
+            triage,
             settings,
         }
     }
@@ -93,13 +96,18 @@ impl Assistant {
         &self.matcher
     }
 
+    /// The compiled warning signs, for `--explain` and evaluation.
+    pub fn triage(&self) -> &Triage {
+        &self.triage
+    }
+
     /// Decides how to answer one message: red flags first, then the matcher's verdict.
     pub fn reply(&self, text: &str) -> Reply {
         if text.trim().is_empty() {
             return Reply::bare(ReplyKind::Empty);
         }
         let normalized = normalize(text);
-        if safety::triage_normalized(&normalized).is_some() {
+        if !self.triage.signs_normalized(&normalized).is_empty() {
             if let Some(entry) = self.kb.entry(RED_FLAGS_ID) {
                 return Reply {
                     kind: ReplyKind::RedFlag,

@@ -98,8 +98,13 @@ pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> an
         })
         .collect();
     writeln!(out, "tokens: {}", tokens.join(", "))?;
-    if let Some(flag) = crate::safety::triage(question) {
-        writeln!(out, "red flag: {}", flag.describe())?;
+    let signs = assistant.triage().signs(question);
+    if !signs.is_empty() {
+        let named: Vec<String> = signs
+            .iter()
+            .map(|s| format!("{} ({})", s.group, s.concern.id()))
+            .collect();
+        writeln!(out, "warning signs: {}", named.join(", "))?;
     }
     writeln!(out, "top scores:")?;
     for (i, score) in found.ranked.iter().take(5) {

@@ -1,8 +1,9 @@
 //! Reads `knowledge/*.toml`, checks every rule, and reports all problems at once with file, line and entry id.
 
 use super::model::{
-    Category, Citation, Entry, KnowledgeBase, Source, SourceKind, SynonymGroup, Tip,
+    Category, Citation, Entry, KnowledgeBase, Source, SourceKind, SynonymGroup, Tip, WarningSigns,
 };
+use super::signs::{check_warning_signs, ParsedSigns, RawFile as RedFlagsFile, RED_FLAGS_FILE};
 use crate::config::line_of;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -152,14 +153,36 @@ struct RawGroup {
 }
 
 /// Collects problems while reading one file.
-struct FileCheck<'a> {
+pub(super) struct FileCheck<'a> {
     path: &'a Path,
     text: &'a str,
     problems: &'a mut Vec<Problem>,
 }
 
 impl FileCheck<'_> {
-    fn at(&mut self, offset: usize, entry: Option<&str>, message: impl Into<String>) {
+    /// How many problems have been found so far (in any file).
+    pub(super) fn problem_count(&self) -> usize {
+        self.problems.len()
+    }
+
+    /// The line number of a byte offset.
+    pub(super) fn line(&self, offset: usize) -> usize {
+        line_of(self.text, offset)
+    }
+
+    /// Where a line starting with `header` (a table header such as `[tiers]`) begins; 0 if nowhere.
+    pub(super) fn text_offset(&self, header: &str) -> usize {
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            if line.trim_start().starts_with(header) {
+                return offset;
+            }
+            offset += line.len();
+        }
+        0
+    }
+
+    pub(super) fn at(&mut self, offset: usize, entry: Option<&str>, message: impl Into<String>) {
         self.problems.push(Problem {
             file: self.path.to_path_buf(),
             line: line_of(self.text, offset),
@@ -264,7 +287,7 @@ impl KnowledgeBase {
                 .unwrap_or(Category::ALL.len());
             (rank, name)
         });
-        for name in [TIPS_FILE, SYNONYMS_FILE, CONTEXT_FILE] {
+        for name in [TIPS_FILE, SYNONYMS_FILE, CONTEXT_FILE, RED_FLAGS_FILE] {
             if !texts.iter().any(|(p, _)| name_of(p) == name) {
                 problems.push(Problem {
                     file: dir.join(name),
@@ -279,6 +302,7 @@ impl KnowledgeBase {
         let mut raw_tips: Vec<(usize, usize, RawTip)> = Vec::new();
         let mut synonyms = Vec::new();
         let mut context_words = Vec::new();
+        let mut warning_signs: Option<(usize, ParsedSigns)> = None;
         for (file_idx, (path, text)) in texts.iter().enumerate() {
             let mut check = FileCheck {
                 path,
@@ -300,6 +324,10 @@ impl KnowledgeBase {
             } else if name == CONTEXT_FILE {
                 if let Some(file) = check.parse::<ContextFile>() {
                     context_words = check_context_words(&mut check, file.words);
+                }
+            } else if name == RED_FLAGS_FILE {
+                if let Some(file) = check.parse::<RedFlagsFile>() {
+                    warning_signs = check_warning_signs(&mut check, file).map(|s| (file_idx, s));
                 }
             } else if let Some(file) = check.parse::<EntryFile>() {
                 let stem = name.trim_end_matches(".toml");
@@ -364,13 +392,31 @@ impl KnowledgeBase {
         }
 
         let tips = check_tips(&texts, raw_tips, &first_id, &mut problems);
+        let warning_signs = match warning_signs {
+            Some((file, parsed)) => {
+                let entry = &parsed.signs.caution.entry;
+                if !first_id.contains_key(entry) {
+                    let (path, text) = &texts[file];
+                    problems.push(Problem {
+                        file: path.clone(),
+                        line: line_of(text, parsed.caution_entry_offset),
+                        entry: None,
+                        message: format!("the caution's entry id \"{entry}\" does not exist"),
+                    });
+                }
+                parsed.signs
+            }
+            None => WarningSigns::default(),
+        };
 
         if !problems.is_empty() {
             return Err(KnowledgeError::Invalid(problems));
         }
         let version = version_of(&texts);
         let entries = parsed.into_iter().map(|p| p.entry).collect();
-        Ok(KnowledgeBase::new(entries, tips, synonyms, version).with_context_words(context_words))
+        Ok(KnowledgeBase::new(entries, tips, synonyms, version)
+            .with_context_words(context_words)
+            .with_warning_signs(warning_signs))
     }
 }
 
