@@ -11,6 +11,7 @@ use hingebot::config::MatcherSettings;
 use hingebot::eval::{is_right, parse_cases, CaseKind};
 use hingebot::knowledge::Category;
 use hingebot::matcher::{decide, Match};
+use hingebot::safety::Verdict;
 use hingebot::{Assistant, KnowledgeBase, Reply, ReplyKind};
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ struct Ranked {
     kind: CaseKind,
     expected: Vec<String>,
     ranked: Vec<(usize, f32)>,
-    redflag: bool,
+    verdict: Verdict,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,7 +44,7 @@ fn main() -> anyhow::Result<()> {
             .into_iter()
             .map(|c| Ranked {
                 ranked: rank(&assistant, &c.q),
-                redflag: !assistant.triage().signs(&c.q).is_empty(),
+                verdict: assistant.triage().verdict(&c.q),
                 question: c.q,
                 kind: c.kind,
                 expected: c.ids,
@@ -71,7 +72,7 @@ fn main() -> anyhow::Result<()> {
             let a = Assistant::new(held_out, defaults.clone());
             loo.push(Ranked {
                 ranked: rank(&a, question),
-                redflag: !assistant.triage().signs(question).is_empty(),
+                verdict: assistant.triage().verdict(question),
                 question: question.clone(),
                 kind: CaseKind::Positive,
                 expected: vec![entry.id.clone()],
@@ -87,23 +88,36 @@ fn main() -> anyhow::Result<()> {
         score: 1.0,
         suggestions: Vec::new(),
         followups: Vec::new(),
+        warning: None,
+        caution: None,
     };
+    // What a cautioned message gets when the matcher is not confident.
+    let cautioned = kb
+        .entry(assistant.triage().caution_entry())
+        .map(Reply::picked);
     let score = |set: &[Ranked], s: &MatcherSettings, misses: bool| -> (f64, f64, f64) {
         let (mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0);
         for r in set {
-            let reply = if r.redflag {
+            let redflag = matches!(r.verdict, Verdict::Warning(_));
+            let reply = if redflag {
                 red_flag.clone()
             } else {
-                assistant.reply_for(&Match {
+                let reply = assistant.reply_for(&Match {
                     decision: decide(&r.ranked, s),
                     ranked: r.ranked.clone(),
                     terms: Vec::new(),
-                })
+                });
+                match (&r.verdict, &cautioned) {
+                    (Verdict::Caution(_), Some(entry)) if reply.kind != ReplyKind::Answer => {
+                        entry.clone()
+                    }
+                    _ => reply,
+                }
             };
             // In leave-one-out, a safety entry's question that triage catches is handled right too.
             let ok = is_right(r.kind, &r.expected, &reply)
                 || (r.kind == CaseKind::Positive
-                    && r.redflag
+                    && redflag
                     && r.expected
                         .iter()
                         .any(|e| kb.entry(e).is_some_and(|x| x.category == Category::Safety)));

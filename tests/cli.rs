@@ -48,6 +48,36 @@ fn ask_json_has_the_documented_fields() {
 }
 
 #[test]
+fn ask_json_shows_the_warning_of_a_red_flag_and_the_caution_of_a_strain() {
+    let json = |q: &str| -> serde_json::Value {
+        let out = hingebot(&["ask", q, "--json"]);
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let red = json("back pain and chest pain when lifting");
+    assert_eq!(red["kind"], "redflag", "{red}");
+    assert_eq!(red["warning"]["tier"], "emergency", "{red}");
+    assert_eq!(red["warning"]["signs"][0]["group"], "chest-pain", "{red}");
+    assert_eq!(
+        red["warning"]["signs"][0]["label"], "chest pain with back pain",
+        "{red}"
+    );
+    assert!(red.get("caution").is_none(), "{red}");
+
+    let strain = json("heard a pop in my back when I bent down, now it's sore");
+    assert_eq!(strain["kind"], "answer", "{strain}");
+    assert_eq!(strain["id"], "back-tweak-recovery", "{strain}");
+    assert!(
+        strain["caution"]["line"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Usually a strain that settles.")),
+        "{strain}"
+    );
+    assert_eq!(strain["caution"]["signs"][0]["tier"], "caution", "{strain}");
+    assert!(strain.get("warning").is_none(), "{strain}");
+}
+
+#[test]
 fn unsure_questions_get_did_you_mean_choices_with_summaries() {
     // Calves are not where a hinge should be felt: between "where to feel it" and its neighbours.
     let out = hingebot(&[

@@ -39,7 +39,7 @@ pub enum Outcome {
     /// Answer with this card; `unanswered` is set when the question should be noted for curators.
     Reply {
         card: Card,
-        reply: Reply,
+        reply: Box<Reply>,
         trigger: Trigger,
         unanswered: bool,
     },
@@ -72,12 +72,13 @@ pub fn decide(bot: &Bot, bot_id: u64, msg: &Incoming<'_>, now: Instant) -> Outco
     };
     let text = strip_mention(msg.content, bot_id);
     let reply = bot.assistant.reply(&text);
-    let red_flag = reply.kind == ReplyKind::RedFlag;
+    // A warning, or a caution about what may be an injury, reaches the person whatever else holds.
+    let must_answer = reply.always_answered();
 
     let asked = if trigger == Trigger::SafetyChannel {
         let confident =
             reply.kind == ReplyKind::Answer && reply.score >= bot.settings.channel_answer_threshold;
-        if !(red_flag || confident) {
+        if !(must_answer || confident) {
             return Outcome::Ignore;
         }
         Asked::Unprompted
@@ -85,8 +86,8 @@ pub fn decide(bot: &Bot, bot_id: u64, msg: &Incoming<'_>, now: Instant) -> Outco
         Asked::Directly
     };
 
-    // Red flags are always answered, cooldown or not.
-    if !red_flag
+    // Red flags and cautions are always answered, cooldown or not.
+    if !must_answer
         && !bot
             .cooldowns
             .try_start((msg.author_id, msg.channel_id), now)
@@ -103,7 +104,7 @@ pub fn decide(bot: &Bot, bot_id: u64, msg: &Incoming<'_>, now: Instant) -> Outco
             card,
             unanswered: asked == Asked::Directly
                 && matches!(reply.kind, ReplyKind::Abstain | ReplyKind::Suggest),
-            reply,
+            reply: Box::new(reply),
             trigger,
         },
         None => Outcome::Ignore,

@@ -242,11 +242,13 @@ impl SignGroup {
     ];
 }
 
-/// A rule fires when every one of its lists has a pattern matching somewhere in the message.
+/// A rule fires when every one of its `all` lists has a pattern matching somewhere in the message,
+/// and none of its `none` patterns does ("cannot stand", but not "cannot stand up straight").
 /// Patterns are written out: no `a|b` alternatives and no `@list` references are left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignRule {
     pub all: Vec<Vec<String>>,
+    pub none: Vec<String>,
 }
 
 /// What an ordinary strain gets: a caution line first, and an entry when nothing else matches.

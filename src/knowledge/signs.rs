@@ -48,6 +48,8 @@ struct RawGroup {
 #[serde(deny_unknown_fields)]
 struct RawRule {
     all: Option<Vec<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    none: Vec<Spanned<String>>,
 }
 
 /// The checked warning signs, and where the caution's entry id was written (checked once every
@@ -267,7 +269,8 @@ fn check_group(
     let mut rules = Vec::new();
     for rule in raw.rule {
         let rule_start = rule.span().start;
-        let Some(all) = rule.into_inner().all.filter(|all| !all.is_empty()) else {
+        let rule = rule.into_inner();
+        let Some(all) = rule.all.filter(|all| !all.is_empty()) else {
             check.at(
                 rule_start,
                 None,
@@ -287,35 +290,20 @@ fn check_group(
                 ok = false;
                 continue;
             }
-            let mut patterns = Vec::new();
-            for pattern in slot {
-                match lists.expand(pattern.get_ref()) {
-                    Ok(written) => patterns.extend(written),
-                    Err(message) => {
-                        check.at(
-                            pattern.span().start,
-                            None,
-                            format!("group \"{id}\": {message}"),
-                        );
-                        ok = false;
-                    }
-                }
+            match write_out(check, &id, rule_start, slot, lists) {
+                Some(patterns) => slots.push(patterns),
+                None => ok = false,
             }
-            if patterns.len() > MAX_PATTERNS_PER_LIST {
-                check.at(
-                    rule_start,
-                    None,
-                    format!(
-                        "group \"{id}\": a rule list writes out to {} patterns (at most {MAX_PATTERNS_PER_LIST})",
-                        patterns.len()
-                    ),
-                );
-                ok = false;
-            }
-            dedup_keep_order(&mut patterns);
-            slots.push(patterns);
         }
-        rules.push(SignRule { all: slots });
+        let none = if rule.none.is_empty() {
+            Vec::new()
+        } else {
+            write_out(check, &id, rule_start, rule.none, lists).unwrap_or_else(|| {
+                ok = false;
+                Vec::new()
+            })
+        };
+        rules.push(SignRule { all: slots, none });
     }
     let concern = concern?;
     ok.then_some(SignGroup {
@@ -324,6 +312,44 @@ fn check_group(
         label,
         rules,
     })
+}
+
+/// One rule list with every pattern written out; `None` (problems reported) when any is wrong.
+fn write_out(
+    check: &mut FileCheck<'_>,
+    id: &str,
+    rule_start: usize,
+    list: Vec<Spanned<String>>,
+    lists: &Lists,
+) -> Option<Vec<String>> {
+    let mut ok = true;
+    let mut patterns = Vec::new();
+    for pattern in list {
+        match lists.expand(pattern.get_ref()) {
+            Ok(written) => patterns.extend(written),
+            Err(message) => {
+                check.at(
+                    pattern.span().start,
+                    None,
+                    format!("group \"{id}\": {message}"),
+                );
+                ok = false;
+            }
+        }
+    }
+    if patterns.len() > MAX_PATTERNS_PER_LIST {
+        check.at(
+            rule_start,
+            None,
+            format!(
+                "group \"{id}\": a rule list writes out to {} patterns (at most {MAX_PATTERNS_PER_LIST})",
+                patterns.len()
+            ),
+        );
+        ok = false;
+    }
+    dedup_keep_order(&mut patterns);
+    ok.then_some(patterns)
 }
 
 fn dedup_keep_order(patterns: &mut Vec<String>) {

@@ -56,6 +56,16 @@ struct Pattern {
     slot: usize,
     phrase: Vec<Tok>,
     near: Option<Vec<Tok>>,
+    /// A `none` pattern: it matches whatever stands before it, since it names a context, not a
+    /// symptom a negation could cancel.
+    context: bool,
+}
+
+/// A compiled rule: its group, the slots that must all match, and the slot that must not.
+struct Rule {
+    group: usize,
+    all: Vec<usize>,
+    none: Option<usize>,
 }
 
 /// The sign groups in searchable form: every list of every rule is a slot, and a rule fires when
@@ -68,8 +78,7 @@ pub(super) struct Compiled {
     by_prefix: FxHashMap<String, Vec<usize>>,
     /// Patterns whose first word is a suffix or any word: tried at every position.
     always: Vec<usize>,
-    /// Per rule: its group's index and its slots (all must match).
-    rules: Vec<(usize, Vec<usize>)>,
+    rules: Vec<Rule>,
     slots: usize,
     groups: usize,
 }
@@ -87,28 +96,40 @@ impl Compiled {
         };
         for (group, g) in groups.iter().enumerate() {
             for rule in &g.rules {
-                let mut slots = Vec::new();
-                for list in &rule.all {
-                    let slot = c.slots;
-                    c.slots += 1;
-                    slots.push(slot);
-                    for pattern in list {
-                        let (phrase, near) = split_pattern(pattern);
-                        let id = c.patterns.len();
-                        match phrase.first() {
-                            Some(Tok::Exact(w)) => c.by_word.entry(w.clone()).or_default().push(id),
-                            Some(Tok::Prefix(p)) if !p.is_empty() => {
-                                c.by_prefix.entry(p.clone()).or_default().push(id)
-                            }
-                            _ => c.always.push(id),
-                        }
-                        c.patterns.push(Pattern { slot, phrase, near });
-                    }
-                }
-                c.rules.push((group, slots));
+                let all = rule
+                    .all
+                    .iter()
+                    .map(|list| c.add_slot(list, false))
+                    .collect();
+                let none = (!rule.none.is_empty()).then(|| c.add_slot(&rule.none, true));
+                c.rules.push(Rule { group, all, none });
             }
         }
         c
+    }
+
+    /// Indexes one rule list as a new slot, returning the slot.
+    fn add_slot(&mut self, list: &[String], context: bool) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        for pattern in list {
+            let (phrase, near) = split_pattern(pattern);
+            let id = self.patterns.len();
+            match phrase.first() {
+                Some(Tok::Exact(w)) => self.by_word.entry(w.clone()).or_default().push(id),
+                Some(Tok::Prefix(p)) if !p.is_empty() => {
+                    self.by_prefix.entry(p.clone()).or_default().push(id)
+                }
+                _ => self.always.push(id),
+            }
+            self.patterns.push(Pattern {
+                slot,
+                phrase,
+                near,
+                context,
+            });
+        }
+        slot
     }
 
     /// For each group (by index), whether one of its rules fires on these normalized words.
@@ -130,7 +151,10 @@ impl Compiled {
                 .chain(&self.always);
             for &id in candidates {
                 let p = &self.patterns[id];
-                if matched[p.slot] || !phrase_at(&p.phrase, words, i) || negated(words, i) {
+                if matched[p.slot]
+                    || !phrase_at(&p.phrase, words, i)
+                    || (!p.context && negated(words, i))
+                {
                     continue;
                 }
                 let near_ok = match &p.near {
@@ -145,9 +169,9 @@ impl Compiled {
             }
         }
         let mut fired = vec![false; self.groups];
-        for (group, slots) in &self.rules {
-            if !fired[*group] && slots.iter().all(|&s| matched[s]) {
-                fired[*group] = true;
+        for rule in &self.rules {
+            if rule.all.iter().all(|&s| matched[s]) && rule.none.map_or(true, |s| !matched[s]) {
+                fired[rule.group] = true;
             }
         }
         fired
@@ -211,12 +235,12 @@ mod tests {
 
     /// The rules read literally, pattern by pattern: the specification the compiled index must meet.
     fn naive(words: &[&str]) -> Vec<bool> {
-        let list_matches = |list: &Vec<String>| {
+        let matches = |list: &[String], context: bool| {
             list.iter().any(|pattern| {
                 let (first, then) = split_pattern(pattern);
                 (0..words.len()).any(|i| {
                     phrase_at(&first, words, i)
-                        && !negated(words, i)
+                        && (context || !negated(words, i))
                         && then.as_ref().map_or(true, |then| {
                             (i + 1..words.len().min(i + 1 + NEAR))
                                 .any(|j| phrase_at(then, words, j))
@@ -226,7 +250,11 @@ mod tests {
         };
         groups()
             .iter()
-            .map(|g| g.rules.iter().any(|r| r.all.iter().all(list_matches)))
+            .map(|g| {
+                g.rules.iter().any(|r| {
+                    r.all.iter().all(|list| matches(list, false)) && !matches(&r.none, true)
+                })
+            })
             .collect()
     }
 
@@ -237,7 +265,7 @@ mod tests {
             let mut words: Vec<String> = groups()
                 .iter()
                 .flat_map(|g| &g.rules)
-                .flat_map(|r| r.all.iter().flatten())
+                .flat_map(|r| r.all.iter().flatten().chain(&r.none))
                 .flat_map(|p| p.split(' '))
                 .filter(|w| *w != "...")
                 .map(|w| w.trim_matches('*').to_string())

@@ -25,10 +25,76 @@ pub struct Sign {
     pub concern: Concern,
 }
 
+/// What a message calls for, from its warning signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// No warning sign: answer as usual.
+    Clear,
+    /// Only soft signs (usually an ordinary strain): answer as usual, with the caution first.
+    Caution(Caution),
+    /// At least one tiered sign: the warning card, before anything else.
+    Warning(Warning),
+}
+
+/// The warning a red-flag reply leads with: the most urgent tier and every tiered sign noticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub tier: Tier,
+    /// The tier's headline, verbatim ("Emergency now: call 999 / 112 / 911 or go to A&E / the ER").
+    pub headline: String,
+    /// The tiered groups the message fired, most urgent first.
+    pub signs: Vec<Sign>,
+}
+
+impl Warning {
+    /// The card's first line, the same in every adapter: "You mentioned chest pain with back pain.
+    /// Emergency now: call 999 / 112 / 911 or go to A&E / the ER."
+    pub fn lead(&self) -> String {
+        format!(
+            "You mentioned {}. {}.",
+            spoken_list(&self.signs),
+            self.headline.trim_end_matches('.')
+        )
+    }
+}
+
+/// The caution an answer leads with when a message describes what is usually an ordinary strain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Caution {
+    /// The caution line, verbatim ("Usually a strain that settles. Get help now if …").
+    pub line: String,
+    /// The soft groups the message fired.
+    pub signs: Vec<Sign>,
+}
+
+impl Caution {
+    /// The answer's first line, the same in every adapter: "You mentioned a sudden strain: … Usually
+    /// a strain that settles. Get help now if …"
+    pub fn lead(&self) -> String {
+        format!("You mentioned {}. {}", spoken_list(&self.signs), self.line)
+    }
+}
+
+/// Labels as a sentence: "a", "a, and b", "a; b; and c" (labels may hold commas themselves).
+fn spoken_list(signs: &[Sign]) -> String {
+    match signs {
+        [] => "warning signs".to_string(),
+        [one] => one.label.clone(),
+        [first, second] => format!("{}, and {}", first.label, second.label),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(|s| s.label.as_str()).collect();
+            format!("{}; and {}", rest.join("; "), last.label)
+        }
+    }
+}
+
 /// The warning signs of a knowledge base, compiled for reading messages.
 pub struct Triage {
     compiled: Compiled,
     signs: Vec<Sign>,
+    headlines: Vec<(Tier, String)>,
+    caution_line: String,
+    caution_entry: String,
 }
 
 impl Triage {
@@ -45,6 +111,12 @@ impl Triage {
                     concern: g.concern,
                 })
                 .collect(),
+            headlines: Tier::ALL
+                .iter()
+                .map(|&t| (t, warning_signs.headline(t).to_string()))
+                .collect(),
+            caution_line: warning_signs.caution.line.clone(),
+            caution_entry: warning_signs.caution.entry.clone(),
         }
     }
 
@@ -68,6 +140,46 @@ impl Triage {
             .collect();
         fired.sort_by_key(|s| s.concern.tier().map_or(Tier::ALL.len(), |t| t as usize));
         fired
+    }
+
+    /// What the message calls for: a warning when any tiered group fires (the most urgent tier
+    /// wins), a caution when only soft groups do.
+    pub fn verdict(&self, text: &str) -> Verdict {
+        self.verdict_normalized(&normalize(text))
+    }
+
+    /// [`Triage::verdict`] for text already put through [`normalize`].
+    pub fn verdict_normalized(&self, normalized: &str) -> Verdict {
+        let (tiered, soft): (Vec<Sign>, Vec<Sign>) = self
+            .signs_normalized(normalized)
+            .into_iter()
+            .partition(|s| s.concern.tier().is_some());
+        if let Some(tier) = tiered.iter().filter_map(|s| s.concern.tier()).min() {
+            let headline = self
+                .headlines
+                .iter()
+                .find(|(t, _)| *t == tier)
+                .map(|(_, h)| h.clone())
+                .unwrap_or_default();
+            return Verdict::Warning(Warning {
+                tier,
+                headline,
+                signs: tiered,
+            });
+        }
+        if soft.is_empty() {
+            Verdict::Clear
+        } else {
+            Verdict::Caution(Caution {
+                line: self.caution_line.clone(),
+                signs: soft,
+            })
+        }
+    }
+
+    /// The entry a cautioned message gets when the matcher has no confident answer.
+    pub fn caution_entry(&self) -> &str {
+        &self.caution_entry
     }
 }
 
@@ -99,7 +211,11 @@ mod tests {
     #[test]
     fn every_pattern_word_is_a_word_messages_are_read_as() {
         for group in &bundled().warning_signs().groups {
-            for pattern in group.rules.iter().flat_map(|r| r.all.iter().flatten()) {
+            for pattern in group
+                .rules
+                .iter()
+                .flat_map(|r| r.all.iter().flatten().chain(&r.none))
+            {
                 for word in pattern.split(' ').filter(|w| *w != "...") {
                     let bare = word.trim_matches('*');
                     if !bare.is_empty() {
@@ -157,6 +273,87 @@ mod tests {
             tiers.windows(2).all(|w| w[0].is_some() || w[1].is_none()),
             "{signs:?}"
         );
+    }
+
+    #[test]
+    fn a_strain_alone_is_a_caution_and_with_a_tiered_sign_a_warning() {
+        let strain = triage()
+            .verdict("felt a pop in my back lifting a box and now I can't stand up straight");
+        let Verdict::Caution(caution) = strain else {
+            panic!("a caution: {strain:?}")
+        };
+        assert!(
+            caution.lead().starts_with("You mentioned a sudden strain"),
+            "{}",
+            caution.lead()
+        );
+        assert!(caution
+            .lead()
+            .ends_with(&bundled().warning_signs().caution.line));
+
+        let both =
+            triage().verdict("heard a pop lifting and now I can't stand on my tiptoes on one side");
+        let Verdict::Warning(warning) = both else {
+            panic!("a warning: {both:?}")
+        };
+        assert_eq!(warning.tier, Tier::Emergency);
+        assert_eq!(
+            warning
+                .signs
+                .iter()
+                .map(|s| s.group.as_str())
+                .collect::<Vec<_>>(),
+            ["weakness"]
+        );
+        assert_eq!(triage().verdict("how do I hip hinge"), Verdict::Clear);
+    }
+
+    #[test]
+    fn the_lead_names_every_tiered_sign_and_the_most_urgent_headline() {
+        let Verdict::Warning(warning) =
+            triage().verdict("I had cancer last year, now sciatica and my back aches")
+        else {
+            panic!("a warning")
+        };
+        assert_eq!(warning.tier, Tier::SameDay);
+        assert_eq!(
+            warning.lead(),
+            "You mentioned a history of cancer, and pain, numbness or tingling down a leg. \
+             Same day: see a doctor today (GP, urgent care, or NHS 111 in the UK)."
+        );
+    }
+
+    #[test]
+    fn not_standing_or_walking_is_a_warning_but_not_standing_up_straight_is_a_strain() {
+        for (text, group) in [
+            (
+                "can't stand on my tiptoes on one side anymore since my back went",
+                "weakness",
+            ),
+            ("I bent to pick a sock up and now I can't walk", "weakness"),
+            (
+                "picked up my toddler and got a horrendous sharp pain, cant stand up",
+                "weakness",
+            ),
+            (
+                "felt a pop in my back lifting a box and now I can't stand up straight",
+                "strain",
+            ),
+            (
+                "Tried to lift a bag of concrete, felt something rip in my back, can't straighten up",
+                "strain",
+            ),
+            (
+                "my mum has thin bones and new back pain after bending",
+                "osteoporosis-fall",
+            ),
+        ] {
+            assert_eq!(
+                groups(text).first().map(String::as_str),
+                Some(group),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -70,6 +70,8 @@ fn reply(kind: ReplyKind, entry: Option<&str>, followups: &[&str]) -> Reply {
         score: 0.9,
         suggestions: vec![],
         followups: followups.iter().map(|s| s.to_string()).collect(),
+        warning: None,
+        caution: None,
     }
 }
 
