@@ -6,12 +6,11 @@
 //!
 //! `cargo run --release --example calibrate -- ../shared/eval/dev.jsonl [--misses]`
 
-use hingebot::assistant::RED_FLAGS_ID;
 use hingebot::config::MatcherSettings;
 use hingebot::eval::{is_right, parse_cases, CaseKind};
 use hingebot::knowledge::Category;
 use hingebot::matcher::{decide, Match};
-use hingebot::safety::Verdict;
+use hingebot::safety::{Verdict, RED_FLAGS_ID};
 use hingebot::{Assistant, KnowledgeBase, Reply, ReplyKind};
 use std::sync::Arc;
 
@@ -54,7 +53,7 @@ fn main() -> anyhow::Result<()> {
     }
     let mut loo = Vec::new();
     for (e_idx, entry) in kb.entries().iter().enumerate() {
-        if entry.id == "red-flags" {
+        if entry.id == RED_FLAGS_ID {
             continue;
         }
         for (q_idx, question) in entry.questions.iter().enumerate() {

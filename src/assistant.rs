@@ -3,7 +3,7 @@
 use crate::config::MatcherSettings;
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::{normalize, Decision, Match, Matcher};
-use crate::safety::{Caution, Triage, Verdict, Warning};
+use crate::safety::{Caution, Triage, Verdict, Warning, RED_FLAGS_ID};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -71,9 +71,6 @@ pub struct Assistant {
     triage: Triage,
     settings: MatcherSettings,
 }
-
-/// The entry every red-flag reply shows.
-pub const RED_FLAGS_ID: &str = "red-flags";
 
 impl Assistant {
     /// Builds the assistant (its search index and compiled warning signs) over a loaded knowledge base.

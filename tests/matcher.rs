@@ -3,7 +3,7 @@
 
 use hingebot::config::MatcherSettings;
 use hingebot::eval::{evaluate, parse_cases};
-use hingebot::safety::Tier;
+use hingebot::safety::{Tier, RED_FLAGS_ID};
 use hingebot::{Assistant, KnowledgeBase, ReplyKind};
 use proptest::prelude::*;
 use std::path::Path;
@@ -164,7 +164,7 @@ fn stored_questions_find_their_own_entry() {
     let kb = assistant().kb();
     let (mut right, mut total) = (0, 0);
     let mut wrong = Vec::new();
-    for entry in kb.entries().iter().filter(|e| e.id != "red-flags") {
+    for entry in kb.entries().iter().filter(|e| e.id != RED_FLAGS_ID) {
         for q in &entry.questions {
             total += 1;
             if first(q).as_deref() == Some(entry.id.as_str()) {
@@ -189,7 +189,7 @@ fn empty_messages_get_a_prompt() {
 fn red_flags_win_over_any_match() {
     let reply = assistant().reply("how do I hinge, my foot goes numb when I bend to lift boxes");
     assert_eq!(reply.kind, ReplyKind::RedFlag);
-    assert_eq!(reply.entry.as_deref(), Some("red-flags"));
+    assert_eq!(reply.entry.as_deref(), Some(RED_FLAGS_ID));
 }
 
 #[test]
@@ -347,7 +347,7 @@ fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
         }
     }
     let kb = assistant().kb();
-    for entry in kb.entries().iter().filter(|e| e.id != "red-flags") {
+    for entry in kb.entries().iter().filter(|e| e.id != RED_FLAGS_ID) {
         for q in &entry.questions {
             let tiered: Vec<_> = triage(q)
                 .into_iter()
@@ -514,7 +514,7 @@ fn guarded_assistants() -> &'static [Assistant] {
         let without_entry: Vec<_> = kb
             .entries()
             .iter()
-            .filter(|e| e.id != "red-flags")
+            .filter(|e| e.id != RED_FLAGS_ID)
             .cloned()
             .collect();
         let stripped = Arc::new(KnowledgeBase::from_parts(

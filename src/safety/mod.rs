@@ -13,6 +13,10 @@ use serde::Serialize;
 
 pub use crate::knowledge::{Concern, Tier};
 
+/// The entry every warning card shows after its lead. The knowledge base must have it, in
+/// category `safety`: loading fails otherwise.
+pub const RED_FLAGS_ID: &str = "red-flags";
+
 /// A group of warning signs a message mentioned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sign {
