@@ -45,17 +45,19 @@ struct ExportedEntry<'a> {
     sources: &'a [Source],
 }
 
-/// Outcome of `kb check`: valid, or the problems to print (exit code 1).
+/// Outcome of `kb check`: valid, or the problems to print (exit code 1). Editorial problems
+/// (wording, citations) fail the check too, though the bot still loads such a knowledge base.
 pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<bool> {
-    match KnowledgeBase::load(dir) {
-        Ok(kb) => {
+    let problems = match KnowledgeBase::check(dir) {
+        Ok((kb, notes)) if notes.is_empty() => {
             writeln!(
                 out,
-                "{}: ok — {} entries, {} tips, {} synonym groups (version {})",
+                "{}: ok — {} entries, {} tips, {} synonym groups, {} warning-sign groups (version {})",
                 dir.display(),
                 kb.entries().len(),
                 kb.tips().len(),
                 kb.synonyms().len(),
+                kb.warning_signs().groups.len(),
                 kb.version()
             )?;
             let matcher = crate::matcher::Matcher::new(&kb);
@@ -66,17 +68,17 @@ pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<bool>
                     dir.join("context-words.toml").display()
                 )?;
             }
-            Ok(true)
+            return Ok(true);
         }
-        Err(KnowledgeError::Invalid(problems)) => {
-            for p in &problems {
-                writeln!(out, "{p}")?;
-            }
-            writeln!(out, "{} problem(s) found", problems.len())?;
-            Ok(false)
-        }
-        Err(e) => Err(e.into()),
+        Ok((_, notes)) => notes,
+        Err(KnowledgeError::Invalid(problems)) => problems,
+        Err(e) => return Err(e.into()),
+    };
+    for p in &problems {
+        writeln!(out, "{p}")?;
     }
+    writeln!(out, "{} problem(s) found", problems.len())?;
+    Ok(false)
 }
 
 /// Writes every entry, as JSON (`json`) or as a short listing.

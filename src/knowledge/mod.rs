@@ -1,6 +1,7 @@
 //! The knowledge base: FAQ entries, daily tips, synonym groups and the warning-sign triage data,
 //! loaded once from `knowledge/*.toml` and validated.
 
+mod check;
 mod load;
 mod model;
 mod signs;
