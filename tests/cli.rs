@@ -119,7 +119,46 @@ fn off_topic_empty_and_warning_sign_messages_each_get_their_own_reply() {
         "ask",
         "my foot's gone numb since i lifted that crate",
     ]));
-    assert!(numb.contains("clinician"), "{numb}");
+    assert!(
+        numb.starts_with("⚠️ You mentioned pain, numbness or tingling down a leg. GP soon:"),
+        "{numb}"
+    );
+}
+
+/// The terminal leads with what it noticed and the one tier headline, then the whole entry.
+#[test]
+fn a_warning_names_the_sign_and_its_tier_then_shows_the_warning_signs_entry() {
+    for (q, lead) in [
+        (
+            "back pain and chest pain when lifting",
+            "⚠️ You mentioned chest pain with back pain. Emergency now: call 999 / 112 / 911 or go to A&E / the ER.",
+        ),
+        (
+            "I had cancer last year and now my back aches",
+            "⚠️ You mentioned a history of cancer. Same day: see a doctor today (GP, urgent care, or NHS 111 in the UK).",
+        ),
+        (
+            "my leg keeps giving way since I lifted something",
+            "⚠️ You mentioned a leg that is weak or giving way, or not being able to stand or walk. Emergency now: call 999 / 112 / 911 or go to A&E / the ER.",
+        ),
+    ] {
+        let text = stdout(&hingebot(&["ask", q]));
+        assert!(text.starts_with(&format!("{lead}\n\n## ")), "{q}: {text}");
+    }
+}
+
+#[test]
+fn a_strain_gets_its_answer_with_the_caution_first_and_the_sources_after() {
+    let text = stdout(&hingebot(&[
+        "ask",
+        "heard a pop in my back when I bent down, now it's sore",
+    ]));
+    assert!(
+        text.starts_with("🩹 You mentioned a sudden strain: a pop, a twang, or sharp pain after bending or lifting. Usually a strain that settles. Get help now if you notice numbness between the legs, bladder or bowel changes, weakness in a leg, or pain in both legs.\n\n## "),
+        "{text}"
+    );
+    assert!(!text.contains("Emergency now"), "{text}");
+    assert!(text.contains("\nSources: "), "{text}");
 }
 
 #[test]

@@ -84,6 +84,16 @@ pub enum Source {
     Label(String),
 }
 
+impl Source {
+    /// The source in one short line: "NHS — Back pain (2024)", or the bare label.
+    pub fn short(&self) -> String {
+        match self {
+            Source::Cited(c) => format!("{} — {} ({})", c.by(), c.title, c.year),
+            Source::Label(label) => label.clone(),
+        }
+    }
+}
+
 /// A citation a reader can follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Citation {
@@ -109,6 +119,16 @@ pub enum SourceKind {
     Research,
     /// A magazine, blog or company article.
     Article,
+}
+
+impl Citation {
+    /// Who stands behind it: the publisher, or else the authors.
+    pub fn by(&self) -> &str {
+        self.publisher
+            .as_deref()
+            .or(self.authors.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 impl SourceKind {

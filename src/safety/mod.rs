@@ -17,6 +17,11 @@ pub use crate::knowledge::{Concern, Tier};
 /// category `safety`: loading fails otherwise.
 pub const RED_FLAGS_ID: &str = "red-flags";
 
+/// What a warning's lead starts with, in every adapter.
+pub const WARNING_MARK: &str = "⚠️";
+/// What a caution's lead starts with, in every adapter: an everyday strain, not an alarm.
+pub const CAUTION_MARK: &str = "🩹";
+
 /// A group of warning signs a message mentioned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sign {
