@@ -608,3 +608,96 @@ fn every_entry_cites_guidance_or_research() {
         ]
     );
 }
+
+/// A small warning-signs file with one of each kind of mistake.
+const BROKEN_RED_FLAGS: &str = r#"[tiers]
+emergency = "Emergency now: call 999"
+same-day = "Same day: see a doctor today"
+urgent = "Soon"
+
+[caution]
+line = "Usually a strain that settles."
+entry = "back-tweak-recovery"
+
+[lists]
+leg = ["leg", "legs"]
+spare = ["arm"]
+
+[[group]]
+id = "weakness"
+tier = "emergency"
+label = "a leg that is weak or giving way"
+
+[[group.rule]]
+all = [["weak*", "can't stand"], ["@legs"]]
+
+[[group]]
+id = "sadle"
+tier = "emergency"
+label = "numbness in the saddle area"
+
+[[group.rule]]
+all = [["numb* ... ", "saddle"]]
+
+[[group]]
+id = "strain"
+tier = "soft"
+label = "a sudden strain"
+
+[[group]]
+id = "weakness"
+tier = "emergency"
+label = "again"
+
+[[group.rule]]
+all = [["@leg"]]
+"#;
+
+#[test]
+fn a_broken_warning_signs_file_names_every_problem_with_its_line() {
+    let problems = problems_for("red-flags.toml", BROKEN_RED_FLAGS);
+    for expected in [
+        "knowledge/red-flags.toml:4: unknown tier \"urgent\" (expected emergency, same-day, gp-soon)",
+        "knowledge/red-flags.toml:1: tier \"gp-soon\" has no headline in `[tiers]`",
+        "knowledge/red-flags.toml:20: group \"weakness\": pattern \"can't stand\": \"can't\" can never match: messages are read as lowercase letters and digits (write \"cannot\" for \"can't\")",
+        "knowledge/red-flags.toml:20: group \"weakness\": pattern \"@legs\" uses @legs, which is not a list in `[lists]`",
+        "knowledge/red-flags.toml:23: unknown group \"sadle\" (expected one of saddle, bladder-bowel, sexual-function, both-legs, weakness, chest-pain, trauma, systemic, cancer-history, immune, night-pain, osteoporosis-fall, one-leg, strain)",
+        "knowledge/red-flags.toml:28: group \"sadle\": pattern \"numb* ... \": `...` needs a phrase on each side",
+        "knowledge/red-flags.toml:32: group \"strain\": unknown tier \"soft\" (expected emergency, same-day, gp-soon or caution)",
+        "knowledge/red-flags.toml:30: group \"strain\" is empty: it needs at least one `[[group.rule]]`",
+        "knowledge/red-flags.toml:35: group \"weakness\" is defined twice (first at line 14)",
+        "knowledge/red-flags.toml:12: list \"spare\" is never used",
+        "knowledge/red-flags.toml:1: group \"saddle\" is missing: every sign group needs a tier, a label and rules",
+    ] {
+        assert!(
+            problems.contains(&expected.to_string()),
+            "missing {expected:?} in {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_warning_signs_file_is_required() {
+    let dir = broken_copy("red-flags.toml", "");
+    std::fs::remove_file(dir.path().join("red-flags.toml")).expect("remove");
+    let problems = match KnowledgeBase::load(dir.path()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.problems().iter().map(|p| p.message.clone()).collect(),
+    };
+    assert_eq!(problems, ["file is missing"]);
+}
+
+#[test]
+fn the_caution_names_an_entry_that_exists() {
+    let bundled_signs = std::fs::read_to_string(bundled().join("red-flags.toml")).expect("read");
+    let text = bundled_signs.replace(
+        "entry = \"back-tweak-recovery\"",
+        "entry = \"back-tweek-recovery\"",
+    );
+    let problems = problems_for("red-flags.toml", &text);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].ends_with("the caution's entry id \"back-tweek-recovery\" does not exist"),
+        "{problems:#?}"
+    );
+}

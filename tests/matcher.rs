@@ -388,6 +388,11 @@ fn each_tier_is_reached_by_its_signs() {
             "both-legs",
         ),
         (
+            "since my back went I can't get an erection",
+            Tier::Emergency,
+            "sexual-function",
+        ),
+        (
             "my leg keeps giving way since I lifted something",
             Tier::Emergency,
             "weakness",

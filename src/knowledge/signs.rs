@@ -91,6 +91,17 @@ pub(super) fn check_warning_signs(check: &mut FileCheck<'_>, file: RawFile) -> O
         }
     }
     lists.report_unused(check);
+    for id in SignGroup::IDS {
+        if !seen.contains_key(id) {
+            check.at(
+                0,
+                None,
+                format!(
+                    "group \"{id}\" is missing: every sign group needs a tier, a label and rules"
+                ),
+            );
+        }
+    }
 
     let (headlines, (line, entry, caution_entry_offset)) = (headlines?, caution?);
     if check.problem_count() > problems_before {
@@ -561,4 +572,66 @@ fn near_problem(pattern: &str) -> Option<&'static str> {
         return Some("starts with `*` only, so it would match any message");
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lists(pairs: &[(&str, &[&str])]) -> Lists {
+        Lists {
+            written: pairs
+                .iter()
+                .map(|(name, items)| {
+                    (
+                        name.to_string(),
+                        items.iter().map(|i| i.to_string()).collect(),
+                    )
+                })
+                .collect(),
+            used: Default::default(),
+            offsets: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn alternatives_and_lists_are_written_out() {
+        let lists = lists(&[("leg", &["leg*", "between my legs"])]);
+        assert_eq!(
+            lists.expand("down|into ... leg*|calf"),
+            Ok(vec![
+                "down ... leg*".to_string(),
+                "down ... calf".to_string(),
+                "into ... leg*".to_string(),
+                "into ... calf".to_string(),
+            ])
+        );
+        assert_eq!(
+            lists.expand("numb @leg"),
+            Ok(vec![
+                "numb leg*".to_string(),
+                "numb between my legs".to_string()
+            ])
+        );
+        assert!(lists.used.borrow().contains("leg"));
+    }
+
+    #[test]
+    fn a_pattern_no_message_could_match_is_refused() {
+        let lists = lists(&[("near", &["a ... b"])]);
+        for (pattern, problem) in [
+            ("can't", "can never match"),
+            ("numb**", "one `*`"),
+            ("a||b", "empty `|` alternative"),
+            ("x ... @near", "more than one `...`"),
+            ("* *", "any message"),
+            ("@missing", "not a list"),
+        ] {
+            let got = lists.expand(pattern);
+            assert!(
+                got.as_ref().is_err_and(|e| e.contains(problem)),
+                "{pattern}: {got:?}"
+            );
+        }
+    }
 }
