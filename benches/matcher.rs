@@ -66,8 +66,13 @@ fn synthetic_kb(bundled: &KnowledgeBase, n: usize) -> KnowledgeBase {
             sources: Vec::new(),
         })
         .collect();
-    KnowledgeBase::from_parts(entries, Vec::new(), bundled.synonyms().to_vec())
-        .with_context_words(bundled.context_words().to_vec())
+    KnowledgeBase::from_parts(
+        entries,
+        Vec::new(),
+        bundled.synonyms().to_vec(),
+        bundled.warning_signs().clone(),
+    )
+    .with_context_words(bundled.context_words().to_vec())
 }
 
 /// Start-up: load + validate the bundled KB, and build the matcher over it. Runs before the other

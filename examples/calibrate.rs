@@ -6,12 +6,12 @@
 //!
 //! `cargo run --release --example calibrate -- tests/data/dev.jsonl [--misses]`
 
-use hingebot::assistant::RED_FLAGS_ID;
 use hingebot::config::MatcherSettings;
 use hingebot::eval::{is_right, parse_cases, CaseKind};
 use hingebot::knowledge::Category;
 use hingebot::matcher::{decide, Match};
-use hingebot::{safety, Assistant, KnowledgeBase, Reply, ReplyKind};
+use hingebot::safety::{Verdict, RED_FLAGS_ID};
+use hingebot::{Assistant, KnowledgeBase, Reply, ReplyKind};
 use std::sync::Arc;
 
 /// One question with its ranked entries (ids, best first) and what counts as right.
@@ -20,7 +20,7 @@ struct Ranked {
     kind: CaseKind,
     expected: Vec<String>,
     ranked: Vec<(usize, f32)>,
-    redflag: bool,
+    verdict: Verdict,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
             .into_iter()
             .map(|c| Ranked {
                 ranked: rank(&assistant, &c.q),
-                redflag: safety::triage(&c.q).is_some(),
+                verdict: assistant.triage().verdict(&c.q),
                 question: c.q,
                 kind: c.kind,
                 expected: c.ids,
@@ -53,20 +53,25 @@ fn main() -> anyhow::Result<()> {
     }
     let mut loo = Vec::new();
     for (e_idx, entry) in kb.entries().iter().enumerate() {
-        if entry.id == "red-flags" {
+        if entry.id == RED_FLAGS_ID {
             continue;
         }
         for (q_idx, question) in entry.questions.iter().enumerate() {
             let mut entries = kb.entries().to_vec();
             entries[e_idx].questions.remove(q_idx);
             let held_out = Arc::new(
-                KnowledgeBase::from_parts(entries, Vec::new(), kb.synonyms().to_vec())
-                    .with_context_words(kb.context_words().to_vec()),
+                KnowledgeBase::from_parts(
+                    entries,
+                    Vec::new(),
+                    kb.synonyms().to_vec(),
+                    kb.warning_signs().clone(),
+                )
+                .with_context_words(kb.context_words().to_vec()),
             );
             let a = Assistant::new(held_out, defaults.clone());
             loo.push(Ranked {
                 ranked: rank(&a, question),
-                redflag: safety::triage(question).is_some(),
+                verdict: assistant.triage().verdict(question),
                 question: question.clone(),
                 kind: CaseKind::Positive,
                 expected: vec![entry.id.clone()],
@@ -82,23 +87,36 @@ fn main() -> anyhow::Result<()> {
         score: 1.0,
         suggestions: Vec::new(),
         followups: Vec::new(),
+        warning: None,
+        caution: None,
     };
+    // What a cautioned message gets when the matcher is not confident.
+    let cautioned = kb
+        .entry(assistant.triage().caution_entry())
+        .map(Reply::picked);
     let score = |set: &[Ranked], s: &MatcherSettings, misses: bool| -> (f64, f64, f64) {
         let (mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0);
         for r in set {
-            let reply = if r.redflag {
+            let redflag = matches!(r.verdict, Verdict::Warning(_));
+            let reply = if redflag {
                 red_flag.clone()
             } else {
-                assistant.reply_for(&Match {
+                let reply = assistant.reply_for(&Match {
                     decision: decide(&r.ranked, s),
                     ranked: r.ranked.clone(),
                     terms: Vec::new(),
-                })
+                });
+                match (&r.verdict, &cautioned) {
+                    (Verdict::Caution(_), Some(entry)) if reply.kind != ReplyKind::Answer => {
+                        entry.clone()
+                    }
+                    _ => reply,
+                }
             };
             // In leave-one-out, a safety entry's question that triage catches is handled right too.
             let ok = is_right(r.kind, &r.expected, &reply)
                 || (r.kind == CaseKind::Positive
-                    && r.redflag
+                    && redflag
                     && r.expected
                         .iter()
                         .any(|e| kb.entry(e).is_some_and(|x| x.category == Category::Safety)));

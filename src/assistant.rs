@@ -3,7 +3,7 @@
 use crate::config::MatcherSettings;
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::{normalize, Decision, Match, Matcher};
-use crate::safety;
+use crate::safety::{Caution, Triage, Verdict, Warning, RED_FLAGS_ID};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ pub enum ReplyKind {
     Suggest,
     /// Off-topic or unknown: stay quiet in channels, say what we can help with when asked directly.
     Abstain,
-    /// Warning symptoms: show the `red-flags` entry before anything else.
+    /// Warning symptoms: show the `warning` and the `red-flags` entry before anything else.
     RedFlag,
     /// Nothing was asked (empty or whitespace): prompt with what to ask.
     Empty,
@@ -55,25 +55,32 @@ pub struct Reply {
     pub suggestions: Vec<Suggestion>,
     /// The answered entry's `related` ids, offered as follow-ups.
     pub followups: Vec<String>,
+    /// On every `RedFlag` reply: the signs noticed and the most urgent tier's headline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<Warning>,
+    /// On an answer to a message describing what is usually an ordinary strain: the caution to
+    /// show first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caution: Option<Caution>,
 }
 
 /// The assistant: the knowledge base plus everything needed to answer from it.
 pub struct Assistant {
     kb: Arc<KnowledgeBase>,
     matcher: Matcher,
+    triage: Triage,
     settings: MatcherSettings,
 }
 
-/// The entry every red-flag reply shows.
-pub const RED_FLAGS_ID: &str = "red-flags";
-
 impl Assistant {
-    /// Builds the assistant (and its search index) over a loaded knowledge base.
+    /// Builds the assistant (its search index and compiled warning signs) over a loaded knowledge base.
     pub fn new(kb: Arc<KnowledgeBase>, settings: MatcherSettings) -> Self {
         let matcher = Matcher::new(&kb);
+        let triage = Triage::new(kb.warning_signs());
         Assistant {
             kb,
             matcher,
+            triage,
             settings,
         }
     }
@@ -93,25 +100,65 @@ impl Assistant {
         &self.matcher
     }
 
-    /// Decides how to answer one message: red flags first, then the matcher's verdict.
+    /// The compiled warning signs, for `--explain` and evaluation.
+    pub fn triage(&self) -> &Triage {
+        &self.triage
+    }
+
+    /// Decides how to answer one message: warning signs first, then the matcher's verdict.
+    ///
+    /// A message that fires a tiered sign group always gets a `RedFlag` reply, whatever the
+    /// matcher thinks. One that fires only soft signs (a strain) gets the matcher's answer with a
+    /// caution; when the matcher has no confident answer, it gets the caution's entry instead, so
+    /// the caution is never left unsaid.
     pub fn reply(&self, text: &str) -> Reply {
         if text.trim().is_empty() {
             return Reply::bare(ReplyKind::Empty);
         }
         let normalized = normalize(text);
-        if safety::triage_normalized(&normalized).is_some() {
-            if let Some(entry) = self.kb.entry(RED_FLAGS_ID) {
-                return Reply {
-                    kind: ReplyKind::RedFlag,
+        let caution = match self.triage.verdict_normalized(&normalized) {
+            Verdict::Warning(warning) => return self.red_flag(warning),
+            Verdict::Caution(caution) => Some(caution),
+            Verdict::Clear => None,
+        };
+        let found = self.matcher.find_normalized(&normalized, &self.settings);
+        let mut reply = self.reply_for(&found);
+        if caution.is_some() && reply.kind != ReplyKind::Answer {
+            if let Some(entry) = self.kb.entry(self.triage.caution_entry()) {
+                reply = Reply {
+                    kind: ReplyKind::Answer,
                     entry: Some(entry.id.clone()),
-                    score: 1.0,
+                    score: found.top_score(),
                     suggestions: Vec::new(),
                     followups: entry.related.clone(),
+                    warning: None,
+                    caution: None,
                 };
             }
         }
-        let found = self.matcher.find_normalized(&normalized, &self.settings);
-        self.reply_for(&found)
+        if caution.is_some() {
+            // Whatever the answer, the way back from a strain is one tap away.
+            let entry = self.triage.caution_entry();
+            if reply.entry.as_deref() != Some(entry) && self.kb.entry(entry).is_some() {
+                reply.followups.retain(|id| id != entry);
+                reply.followups.insert(0, entry.to_string());
+            }
+        }
+        reply.caution = caution;
+        reply
+    }
+
+    fn red_flag(&self, warning: Warning) -> Reply {
+        let entry = self.kb.entry(RED_FLAGS_ID);
+        Reply {
+            kind: ReplyKind::RedFlag,
+            entry: entry.map(|e| e.id.clone()),
+            score: 1.0,
+            suggestions: Vec::new(),
+            followups: entry.map(|e| e.related.clone()).unwrap_or_default(),
+            warning: Some(warning),
+            caution: None,
+        }
     }
 
     /// Turns a matcher verdict into a reply.
@@ -127,6 +174,8 @@ impl Assistant {
                     score,
                     suggestions: Vec::new(),
                     followups: entry.related.clone(),
+                    warning: None,
+                    caution: None,
                 }
             }
             Decision::Suggest(picks) => Reply {
@@ -142,6 +191,8 @@ impl Assistant {
                     })
                     .collect(),
                 followups: Vec::new(),
+                warning: None,
+                caution: None,
             },
             Decision::Abstain => Reply {
                 score,
@@ -164,6 +215,8 @@ impl Reply {
             score: 0.0,
             suggestions: Vec::new(),
             followups: Vec::new(),
+            warning: None,
+            caution: None,
         }
     }
 
@@ -171,6 +224,26 @@ impl Reply {
     /// `hingebot report` when it was asked directly.
     pub fn is_unanswered(&self) -> bool {
         matches!(self.kind, ReplyKind::Abstain | ReplyKind::Suggest)
+    }
+
+    /// An entry shown because someone picked it (a suggestion, a follow-up, a menu), not because of
+    /// what they wrote: no warning, no caution.
+    pub fn picked(entry: &crate::knowledge::Entry) -> Reply {
+        Reply {
+            kind: ReplyKind::Answer,
+            entry: Some(entry.id.clone()),
+            score: 1.0,
+            suggestions: Vec::new(),
+            followups: entry.related.clone(),
+            warning: None,
+            caution: None,
+        }
+    }
+
+    /// Whether the reply must reach the person even unprompted or on cooldown: a warning, or a
+    /// caution about what may be an injury.
+    pub fn always_answered(&self) -> bool {
+        self.kind == ReplyKind::RedFlag || self.caution.is_some()
     }
 
     /// The entry a user would read first: the answer, or the first suggestion.

@@ -82,7 +82,8 @@ fn ratio(right: usize, all: usize) -> f64 {
 }
 
 /// Whether a reply handles a labelled question right: a positive's first entry (answer or first
-/// suggestion) is one of the expected ids; a red flag is triaged; a negative gets no answer.
+/// suggestion) is one of the expected ids, whether or not a caution leads it; a red flag gets the
+/// warning card (a caution is not enough); a negative gets no answer.
 pub fn is_right(kind: CaseKind, expected: &[String], reply: &Reply) -> bool {
     match kind {
         CaseKind::Positive => reply
@@ -117,14 +118,17 @@ pub fn evaluate(assistant: &Assistant, cases: &[Case]) -> Report {
             }
         }
         if !right {
-            let kind = reply.kind.name();
+            let kind = match reply.caution {
+                Some(_) => format!("{}+caution", reply.kind.name()),
+                None => reply.kind.name().to_string(),
+            };
             misses.push(Miss {
                 question: case.q.clone(),
                 kind: case.kind,
                 expected: case.ids.clone(),
                 got: match reply.first_entry() {
                     Some(id) => format!("{kind} {id}"),
-                    None => kind.to_string(),
+                    None => kind,
                 },
                 score: reply.score,
             });
@@ -145,5 +149,60 @@ pub fn evaluate(assistant: &Assistant, cases: &[Case]) -> Report {
         abstention_accuracy: ratio(neg_right, neg),
         overall: ratio(pos_right + red_right + neg_right, total),
         misses,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::safety::{Caution, Concern, Sign};
+
+    fn answer(entry: &str, caution: bool) -> Reply {
+        Reply {
+            kind: ReplyKind::Answer,
+            entry: Some(entry.to_string()),
+            score: 0.5,
+            suggestions: Vec::new(),
+            followups: Vec::new(),
+            warning: None,
+            caution: caution.then(|| Caution {
+                line: "Usually a strain that settles.".to_string(),
+                signs: vec![Sign {
+                    group: "strain".to_string(),
+                    label: "a sudden strain".to_string(),
+                    concern: Concern::Caution,
+                }],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_cautioned_answer_counts_by_its_entry() {
+        let expected = ["back-tweak-recovery".to_string()];
+        assert!(is_right(
+            CaseKind::Positive,
+            &expected,
+            &answer("back-tweak-recovery", true)
+        ));
+        assert!(!is_right(
+            CaseKind::Positive,
+            &expected,
+            &answer("groceries", true)
+        ));
+    }
+
+    #[test]
+    fn only_the_warning_card_counts_as_catching_a_red_flag() {
+        let expected = ["red-flags".to_string()];
+        assert!(!is_right(
+            CaseKind::Redflag,
+            &expected,
+            &answer("red-flags", true)
+        ));
+        let red_flag = Reply {
+            kind: ReplyKind::RedFlag,
+            ..answer("red-flags", false)
+        };
+        assert!(is_right(CaseKind::Redflag, &expected, &red_flag));
     }
 }

@@ -65,6 +65,36 @@ fn ask_json_has_the_documented_fields() {
 }
 
 #[test]
+fn ask_json_shows_the_warning_of_a_red_flag_and_the_caution_of_a_strain() {
+    let json = |q: &str| -> serde_json::Value {
+        let out = hingebot(&["ask", q, "--json"]);
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let red = json("back pain and chest pain when lifting");
+    assert_eq!(red["kind"], "redflag", "{red}");
+    assert_eq!(red["warning"]["tier"], "emergency", "{red}");
+    assert_eq!(red["warning"]["signs"][0]["group"], "chest-pain", "{red}");
+    assert_eq!(
+        red["warning"]["signs"][0]["label"], "chest pain with back pain",
+        "{red}"
+    );
+    assert!(red.get("caution").is_none(), "{red}");
+
+    let strain = json("heard a pop in my back when I bent down, now it's sore");
+    assert_eq!(strain["kind"], "answer", "{strain}");
+    assert_eq!(strain["id"], "back-tweak-recovery", "{strain}");
+    assert!(
+        strain["caution"]["line"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Usually a strain that settles.")),
+        "{strain}"
+    );
+    assert_eq!(strain["caution"]["signs"][0]["tier"], "caution", "{strain}");
+    assert!(strain.get("warning").is_none(), "{strain}");
+}
+
+#[test]
 fn unsure_questions_get_did_you_mean_choices_with_summaries() {
     // Calves are not where a hinge should be felt: between "where to feel it" and its neighbours.
     let out = hingebot(&[
@@ -106,7 +136,48 @@ fn off_topic_empty_and_warning_sign_messages_each_get_their_own_reply() {
         "ask",
         "my foot's gone numb since i lifted that crate",
     ]));
-    assert!(numb.contains("clinician"), "{numb}");
+    assert!(
+        numb.starts_with("⚠️ You mentioned pain, numbness or tingling down a leg. GP soon:"),
+        "{numb}"
+    );
+}
+
+/// The terminal leads with what it noticed and the one tier headline, then the whole entry.
+#[test]
+fn a_warning_names_the_sign_and_its_tier_then_shows_the_warning_signs_entry() {
+    for (q, lead) in [
+        (
+            "back pain and chest pain when lifting",
+            "⚠️ You mentioned chest pain with back pain. Emergency now: call 999 / 112 / 911 or go to A&E / the ER.",
+        ),
+        (
+            "I had cancer last year and now my back aches",
+            "⚠️ You mentioned a history of cancer. Same day: see a doctor today (GP, urgent care, or NHS 111 in the UK).",
+        ),
+        (
+            "my leg keeps giving way since I lifted something",
+            "⚠️ You mentioned a leg that is weak or giving way, or not being able to stand or walk. Emergency now: call 999 / 112 / 911 or go to A&E / the ER.",
+        ),
+    ] {
+        let text = stdout(&hingebot(&["ask", q]));
+        assert!(text.starts_with(&format!("{lead}\n\n## ")), "{q}: {text}");
+    }
+}
+
+#[test]
+fn a_strain_gets_its_answer_with_the_caution_first_and_the_sources_after() {
+    let text = stdout(&hingebot(&[
+        "ask",
+        "heard a pop in my back when I bent down, now it's sore",
+    ]));
+    assert!(
+        text.starts_with("🩹 You mentioned a sudden strain: a pop, a twang, or sharp pain after bending or lifting. Usually a strain that settles. Get help now if you notice numbness between the legs, bladder or bowel changes, weakness in a leg, or pain in both legs.\n\n## "),
+        "{text}"
+    );
+    // The entry, not the warning card: no warning lead, no full list of signs.
+    assert!(!text.contains("⚠️"), "{text}");
+    assert!(!text.contains("## Warning signs"), "{text}");
+    assert!(text.contains("\nSources: "), "{text}");
 }
 
 #[test]

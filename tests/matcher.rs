@@ -3,7 +3,7 @@
 
 use hingebot::config::MatcherSettings;
 use hingebot::eval::{evaluate, parse_cases};
-use hingebot::safety::triage;
+use hingebot::safety::{Tier, RED_FLAGS_ID};
 use hingebot::{Assistant, KnowledgeBase, ReplyKind};
 use proptest::prelude::*;
 use std::path::Path;
@@ -16,6 +16,11 @@ fn assistant() -> &'static Assistant {
         let kb = KnowledgeBase::load(&dir).unwrap_or_else(|e| panic!("bundled KB: {e}"));
         Assistant::new(Arc::new(kb), MatcherSettings::default())
     })
+}
+
+/// The warning-sign groups a message fires.
+fn triage(q: &str) -> Vec<hingebot::safety::Sign> {
+    assistant().triage().signs(q)
 }
 
 fn first(q: &str) -> Option<String> {
@@ -159,7 +164,7 @@ fn stored_questions_find_their_own_entry() {
     let kb = assistant().kb();
     let (mut right, mut total) = (0, 0);
     let mut wrong = Vec::new();
-    for entry in kb.entries().iter().filter(|e| e.id != "red-flags") {
+    for entry in kb.entries().iter().filter(|e| e.id != RED_FLAGS_ID) {
         for q in &entry.questions {
             total += 1;
             if first(q).as_deref() == Some(entry.id.as_str()) {
@@ -184,7 +189,7 @@ fn empty_messages_get_a_prompt() {
 fn red_flags_win_over_any_match() {
     let reply = assistant().reply("how do I hinge, my foot goes numb when I bend to lift boxes");
     assert_eq!(reply.kind, ReplyKind::RedFlag);
-    assert_eq!(reply.entry.as_deref(), Some("red-flags"));
+    assert_eq!(reply.entry.as_deref(), Some(RED_FLAGS_ID));
 }
 
 #[test]
@@ -304,8 +309,8 @@ fn off_topic_chatter_is_left_alone() {
     );
 }
 
-/// Every warning-sign message in every question set is triaged, and no stored question of an
-/// ordinary entry is mistaken for one.
+/// Every warning-sign message in every question set gets the warning card, and no stored question
+/// of an ordinary entry is mistaken for one.
 #[test]
 fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
     for file in [
@@ -321,6 +326,9 @@ fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
         "fresh-mixed.jsonl",
         "fresh-chat.jsonl",
         "fresh-readers.jsonl",
+        "fresh-trades.jsonl",
+        "fresh-crews.jsonl",
+        "fresh-plain.jsonl",
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data")
@@ -328,15 +336,226 @@ fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
         for case in parse_cases(&text).unwrap_or_else(|e| panic!("{file}: {e}")) {
             if case.kind == hingebot::eval::CaseKind::Redflag {
-                assert!(triage(&case.q).is_some(), "{file}: missed {:?}", case.q);
+                let reply = assistant().reply(&case.q);
+                assert_eq!(
+                    reply.kind,
+                    ReplyKind::RedFlag,
+                    "{file}: missed {:?}",
+                    case.q
+                );
             }
         }
     }
     let kb = assistant().kb();
-    for entry in kb.entries().iter().filter(|e| e.id != "red-flags") {
+    for entry in kb.entries().iter().filter(|e| e.id != RED_FLAGS_ID) {
         for q in &entry.questions {
-            assert_eq!(triage(q), None, "{}: {q:?}", entry.id);
+            let tiered: Vec<_> = triage(q)
+                .into_iter()
+                .filter(|s| s.concern.tier().is_some())
+                .collect();
+            assert_eq!(tiered, Vec::new(), "{}: {q:?}", entry.id);
         }
+    }
+}
+
+/// What the warning card leads with: the most urgent tier, and the signs in plain words.
+fn warning_of(q: &str) -> (Tier, Vec<String>) {
+    let reply = assistant().reply(q);
+    assert_eq!(reply.kind, ReplyKind::RedFlag, "{q}");
+    let warning = reply
+        .warning
+        .unwrap_or_else(|| panic!("a red flag without its warning: {q}"));
+    let groups = warning.signs.iter().map(|s| s.group.clone()).collect();
+    (warning.tier, groups)
+}
+
+#[test]
+fn each_tier_is_reached_by_its_signs() {
+    for (q, tier, group) in [
+        (
+            "numb bum and back ache since lifting",
+            Tier::Emergency,
+            "saddle",
+        ),
+        (
+            "lost control of my bowels and my back hurts",
+            Tier::Emergency,
+            "bladder-bowel",
+        ),
+        (
+            "pins and needles in both legs since I hurt my back",
+            Tier::Emergency,
+            "both-legs",
+        ),
+        (
+            "since my back went I can't get an erection",
+            Tier::Emergency,
+            "sexual-function",
+        ),
+        (
+            "my leg keeps giving way since I lifted something",
+            Tier::Emergency,
+            "weakness",
+        ),
+        (
+            "back pain and chest pain when lifting",
+            Tier::Emergency,
+            "chest-pain",
+        ),
+        (
+            "slipped on the loading dock and landed on my back, now it really hurts",
+            Tier::Emergency,
+            "trauma",
+        ),
+        ("back pain with a fever", Tier::SameDay, "systemic"),
+        (
+            "I had cancer last year and now my back aches",
+            Tier::SameDay,
+            "cancer-history",
+        ),
+        (
+            "been on steroids for years and my back is sore",
+            Tier::SameDay,
+            "immune",
+        ),
+        (
+            "back pain that wakes me at night",
+            Tier::SameDay,
+            "night-pain",
+        ),
+        (
+            "I have osteoporosis and my back hurts since I lifted the shopping",
+            Tier::SameDay,
+            "osteoporosis-fall",
+        ),
+        (
+            "pain shooting down my left leg since I lifted a crate",
+            Tier::GpSoon,
+            "one-leg",
+        ),
+    ] {
+        let (got_tier, groups) = warning_of(q);
+        assert_eq!(got_tier, tier, "{q}: {groups:?}");
+        assert!(groups.contains(&group.to_string()), "{q}: {groups:?}");
+    }
+}
+
+#[test]
+fn the_card_names_what_it_noticed_and_the_right_headline() {
+    let reply = assistant().reply("back pain and chest pain when lifting");
+    let lead = reply.warning.map(|w| w.lead()).unwrap_or_default();
+    assert_eq!(
+        lead,
+        "You mentioned chest pain with back pain. Emergency now: call 999 / 112 / 911 or go to A&E / the ER."
+    );
+    let reply = assistant().reply("I had cancer last year and now my back aches");
+    let lead = reply.warning.map(|w| w.lead()).unwrap_or_default();
+    assert!(
+        lead.starts_with("You mentioned a history of cancer. Same day:"),
+        "{lead}"
+    );
+}
+
+#[test]
+fn a_pop_when_bending_gets_the_tweak_answer_with_the_caution() {
+    let reply = assistant().reply("heard a pop in my back when I bent down, now it's sore");
+    assert_eq!(reply.kind, ReplyKind::Answer);
+    assert_eq!(reply.entry.as_deref(), Some("back-tweak-recovery"));
+    let caution = reply.caution.expect("a caution");
+    assert!(caution.line.starts_with("Usually a strain that settles."));
+    assert!(reply.warning.is_none());
+}
+
+#[test]
+fn a_cautioned_answer_about_something_else_offers_the_tweak_entry_first() {
+    let reply =
+        assistant().reply("how do people lift beer kegs without wrecking their back? i tried and felt a tearing in my back, can barely move");
+    assert!(reply.caution.is_some(), "{reply:?}");
+    if reply.entry.as_deref() != Some("back-tweak-recovery") {
+        assert_eq!(
+            reply.followups.first().map(String::as_str),
+            Some("back-tweak-recovery")
+        );
+    }
+}
+
+/// Sign phrases and filler, to build messages that fire sign groups in many combinations.
+fn sign_phrase() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "numb bum",
+        "chest pain",
+        "lost control of my bladder",
+        "both legs tingle",
+        "my leg gave way",
+        "fell off a ladder",
+        "fever",
+        "had cancer",
+        "on steroids",
+        "wakes me at night",
+        "osteoporosis",
+        "sciatica",
+        "heard a pop",
+        "sudden pain",
+        "cannot straighten up",
+        "no numbness",
+        "how do i hinge",
+        "lifting boxes at work",
+        "my back hurts",
+        "lunch",
+        "not",
+        "and",
+        "since",
+        "kettlebell swings",
+    ])
+    .prop_map(str::to_string)
+}
+
+/// Assistants that should still raise every warning: eager and reluctant thresholds, with and
+/// without the `red-flags` entry in the knowledge base.
+fn guarded_assistants() -> &'static [Assistant] {
+    static ASSISTANTS: OnceLock<Vec<Assistant>> = OnceLock::new();
+    ASSISTANTS.get_or_init(|| {
+        let kb = assistant().kb();
+        let without_entry: Vec<_> = kb
+            .entries()
+            .iter()
+            .filter(|e| e.id != RED_FLAGS_ID)
+            .cloned()
+            .collect();
+        let stripped = Arc::new(KnowledgeBase::from_parts(
+            without_entry,
+            Vec::new(),
+            kb.synonyms().to_vec(),
+            kb.warning_signs().clone(),
+        ));
+        let mut out = Vec::new();
+        for kb in [Arc::clone(kb), stripped] {
+            for answer_threshold in [0.0, 1.0] {
+                let settings = MatcherSettings {
+                    answer_threshold,
+                    ..MatcherSettings::default()
+                };
+                out.push(Assistant::new(Arc::clone(&kb), settings));
+            }
+        }
+        out
+    })
+}
+
+proptest! {
+    /// The guarantee the core owns: whatever the thresholds, and even with the `red-flags` entry
+    /// gone from the knowledge base, a message that fires a tiered group gets the warning card.
+    #[test]
+    fn a_tiered_sign_always_gets_the_warning_card(
+        phrases in proptest::collection::vec(sign_phrase(), 1..6),
+        which in any::<prop::sample::Index>(),
+    ) {
+        let a = which.get(guarded_assistants());
+        let text = phrases.join(" ");
+        let tiered = a.triage().signs(&text).iter().any(|s| s.concern.tier().is_some());
+        let reply = a.reply(&text);
+        prop_assert_eq!(reply.kind == ReplyKind::RedFlag, tiered, "{:?}: {:?}", text, reply);
+        prop_assert_eq!(reply.warning.is_some(), tiered);
     }
 }
 

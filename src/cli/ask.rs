@@ -3,6 +3,7 @@
 use super::render::reply_text;
 use crate::assistant::{Assistant, Reply, ReplyKind};
 use crate::matcher::{normalize, Origin};
+use crate::safety::{Caution, Warning};
 use clap::Args;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
@@ -34,6 +35,10 @@ struct JsonReply<'a> {
     answer: Option<&'a str>,
     suggestions: Vec<JsonSuggestion<'a>>,
     followups: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<&'a Warning>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caution: Option<&'a Caution>,
 }
 
 /// Answers one question.
@@ -59,6 +64,8 @@ pub fn ask(assistant: &Assistant, args: &AskArgs, out: &mut dyn Write) -> anyhow
                 })
                 .collect(),
             followups: &reply.followups,
+            warning: reply.warning.as_ref(),
+            caution: reply.caution.as_ref(),
         };
         serde_json::to_writer_pretty(&mut *out, &json)?;
         writeln!(out)?;
@@ -98,8 +105,13 @@ pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> an
         })
         .collect();
     writeln!(out, "tokens: {}", tokens.join(", "))?;
-    if let Some(flag) = crate::safety::triage(question) {
-        writeln!(out, "red flag: {}", flag.describe())?;
+    let signs = assistant.triage().signs(question);
+    if !signs.is_empty() {
+        let named: Vec<String> = signs
+            .iter()
+            .map(|s| format!("{} ({})", s.group, s.concern.id()))
+            .collect();
+        writeln!(out, "warning signs: {}", named.join(", "))?;
     }
     writeln!(out, "top scores:")?;
     for (i, score) in found.ranked.iter().take(5) {
@@ -177,13 +189,7 @@ impl Session {
                 ReplyKind::Suggest => last.suggestions.get(n.checked_sub(1)?)?.id.clone(),
                 _ => last.followups.get(n.checked_sub(1)?)?.clone(),
             };
-            assistant.kb().entry(&id).map(|e| Reply {
-                kind: ReplyKind::Answer,
-                entry: Some(e.id.clone()),
-                score: 1.0,
-                suggestions: Vec::new(),
-                followups: e.related.clone(),
-            })
+            assistant.kb().entry(&id).map(Reply::picked)
         });
         let reply = picked.unwrap_or_else(|| assistant.reply(line));
         writeln!(out, "{}\n", reply_text(&reply, assistant.kb()))?;

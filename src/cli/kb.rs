@@ -51,20 +51,22 @@ struct ExportedEntry<'a> {
     sources: &'a [Source],
 }
 
-/// Outcome of `kb check`: valid, or the problems to print (exit code 1).
+/// Outcome of `kb check`: valid, or the problems to print (exit code 1). Editorial problems
+/// (wording, citations) fail the check too, though the bot still loads such a knowledge base.
 pub fn check(source: &KnowledgeSource, out: &mut dyn Write) -> anyhow::Result<bool> {
     let label = match source {
         KnowledgeSource::Bundled => "bundled knowledge base".to_string(),
         KnowledgeSource::Folder(dir) => dir.display().to_string(),
     };
-    match source.load() {
-        Ok(kb) => {
+    let problems = match source.check() {
+        Ok((kb, notes)) if notes.is_empty() => {
             writeln!(
                 out,
-                "{label}: ok — {} entries, {} tips, {} synonym groups (version {})",
+                "{label}: ok — {} entries, {} tips, {} synonym groups, {} warning-sign groups (version {})",
                 kb.entries().len(),
                 kb.tips().len(),
                 kb.synonyms().len(),
+                kb.warning_signs().groups.len(),
                 kb.version()
             )?;
             let matcher = crate::matcher::Matcher::new(&kb);
@@ -75,17 +77,17 @@ pub fn check(source: &KnowledgeSource, out: &mut dyn Write) -> anyhow::Result<bo
                     source.file("context-words.toml").display()
                 )?;
             }
-            Ok(true)
+            return Ok(true);
         }
-        Err(KnowledgeError::Invalid(problems)) => {
-            for p in &problems {
-                writeln!(out, "{p}")?;
-            }
-            writeln!(out, "{} problem(s) found", problems.len())?;
-            Ok(false)
-        }
-        Err(e) => Err(e.into()),
+        Ok((_, notes)) => notes,
+        Err(KnowledgeError::Invalid(problems)) => problems,
+        Err(e) => return Err(e.into()),
+    };
+    for p in &problems {
+        writeln!(out, "{p}")?;
     }
+    writeln!(out, "{} problem(s) found", problems.len())?;
+    Ok(false)
 }
 
 /// Writes the bundled knowledge base's files into `dir` and says how to use them. Refuses, before

@@ -1,7 +1,9 @@
-//! Renders a core [`Reply`] as terminal text: the answer, follow-ups, and the disclaimer as a footer.
+//! Renders a core [`Reply`] as terminal text: a warning or caution first, the answer and its
+//! sources, follow-ups, and the disclaimer as a footer.
 
 use crate::assistant::{Reply, ReplyKind};
 use crate::knowledge::KnowledgeBase;
+use crate::safety::{CAUTION_MARK, WARNING_MARK};
 use crate::DISCLAIMER;
 use std::fmt::Write;
 
@@ -10,19 +12,22 @@ pub const CAN_HELP_WITH: &str = "I help with lifting and bending safely using th
 why you can't yet, common faults, drills and progressions, lifting at work and at home, and when to see \
 a clinician. Try: \"how do I hip hinge?\" or \"how should I lift boxes at work?\"";
 
-/// The lead line of a red-flag reply.
-pub const RED_FLAG_LEAD: &str = "⚠️ What you describe can be a warning sign. Please stop lifting and get it checked by a clinician.";
-
 /// The full terminal text for a reply.
 pub fn reply_text(reply: &Reply, kb: &KnowledgeBase) -> String {
     let mut out = String::new();
     match reply.kind {
         ReplyKind::Answer | ReplyKind::RedFlag => {
-            if reply.kind == ReplyKind::RedFlag {
-                let _ = writeln!(out, "{RED_FLAG_LEAD}\n");
+            if let Some(warning) = &reply.warning {
+                let _ = writeln!(out, "{WARNING_MARK} {}\n", warning.lead());
+            } else if let Some(caution) = &reply.caution {
+                let _ = writeln!(out, "{CAUTION_MARK} {}\n", caution.lead());
             }
             if let Some(entry) = reply.entry.as_deref().and_then(|id| kb.entry(id)) {
                 let _ = writeln!(out, "## {}\n\n{}", entry.title, entry.answer);
+                if !entry.sources.is_empty() {
+                    let sources: Vec<String> = entry.sources.iter().map(|s| s.short()).collect();
+                    let _ = writeln!(out, "\nSources: {}", sources.join("; "));
+                }
             }
             let followups: Vec<String> = reply
                 .followups

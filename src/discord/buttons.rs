@@ -12,7 +12,7 @@ fn entry_response(bot: &Bot, id: &str) -> CreateInteractionResponse {
     let kb = bot.assistant.kb();
     let message = match kb.entry(id) {
         Some(entry) => {
-            let style = if id == "red-flags" {
+            let style = if id == crate::safety::RED_FLAGS_ID {
                 EntryStyle::RedFlag
             } else {
                 EntryStyle::Answer

@@ -54,7 +54,7 @@ pub enum Outcome {
     /// Answer with this card; `unanswered` is set when `question` should be noted for curators.
     Reply {
         card: Card,
-        reply: Reply,
+        reply: Box<Reply>,
         trigger: Trigger,
         /// The message without the bot's mention: what the assistant was asked.
         question: String,
@@ -89,12 +89,13 @@ pub fn decide(policy: &Policy<'_>, msg: &Incoming<'_>, now: Instant) -> Outcome 
     };
     let question = strip_mention(msg.content, policy.bot_id);
     let reply = policy.assistant.reply(&question);
-    let red_flag = reply.kind == ReplyKind::RedFlag;
+    // A warning, or a caution about what may be an injury, reaches the person whatever else holds.
+    let must_answer = reply.always_answered();
 
     let asked = if trigger == Trigger::SafetyChannel {
         let confident = reply.kind == ReplyKind::Answer
             && reply.score >= policy.settings.channel_answer_threshold;
-        if !(red_flag || confident) {
+        if !(must_answer || confident) {
             return Outcome::Ignore;
         }
         Asked::Unprompted
@@ -102,8 +103,8 @@ pub fn decide(policy: &Policy<'_>, msg: &Incoming<'_>, now: Instant) -> Outcome 
         Asked::Directly
     };
 
-    // Red flags are always answered, cooldown or not.
-    if !red_flag
+    // Red flags and cautions are always answered, cooldown or not.
+    if !must_answer
         && !policy
             .cooldowns
             .try_start((msg.author_id, msg.channel_id), now)
@@ -119,7 +120,7 @@ pub fn decide(policy: &Policy<'_>, msg: &Incoming<'_>, now: Instant) -> Outcome 
         Some(card) => Outcome::Reply {
             card,
             unanswered: asked == Asked::Directly && reply.is_unanswered(),
-            reply,
+            reply: Box::new(reply),
             trigger,
             question,
         },

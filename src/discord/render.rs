@@ -5,7 +5,8 @@
 //! can produce a request Discord would reject.
 
 use super::action::Action;
-use crate::knowledge::{Category, Entry, KnowledgeBase, Tip};
+use crate::knowledge::{Category, Entry, KnowledgeBase, Source, Tip};
+use crate::safety::{Warning, CAUTION_MARK, WARNING_MARK};
 use crate::{Reply, ReplyKind, DISCLAIMER};
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -43,6 +44,7 @@ pub const MAX_FOLLOWUPS: usize = 3;
 pub mod colour {
     pub const ANSWER: u32 = 0x2e7d32;
     pub const RED_FLAG: u32 = 0xc62828;
+    pub const CAUTION: u32 = 0xef6c00;
     pub const SUGGEST: u32 = 0xf9a825;
     pub const INFO: u32 = 0x1565c0;
 }
@@ -272,6 +274,8 @@ pub enum EntryStyle {
     Answer,
     /// Warning symptoms: red, with a warning sign.
     RedFlag,
+    /// An answer to what is usually an ordinary strain: orange.
+    Caution,
 }
 
 /// An entry as an answer: its title and text, up to three follow-ups and the 👍/👎 buttons.
@@ -283,11 +287,17 @@ pub fn entry_card(
 ) -> Card {
     let (title, colour) = match style {
         EntryStyle::Answer => (entry.title.clone(), colour::ANSWER),
-        EntryStyle::RedFlag => (format!("⚠️ {}", entry.title), colour::RED_FLAG),
+        EntryStyle::RedFlag => (format!("{WARNING_MARK} {}", entry.title), colour::RED_FLAG),
+        EntryStyle::Caution => (entry.title.clone(), colour::CAUTION),
     };
+    let mut description = entry.answer.trim().to_string();
+    if !entry.sources.is_empty() {
+        let sources: Vec<String> = entry.sources.iter().map(source_link).collect();
+        description = format!("{description}\n\n*Sources:* {}", sources.join("; "));
+    }
     let mut card = Card::new(
         &title,
-        entry.answer.trim(),
+        &description,
         colour,
         &format!("{DISCLAIMER} Was this helpful?"),
     );
@@ -316,6 +326,44 @@ pub fn entry_card(
     card
 }
 
+/// A source as a short line with its title linked: "NHS — [Back pain](https://…) (2024)".
+fn source_link(source: &Source) -> String {
+    match source {
+        Source::Cited(c) => {
+            let title = c.title.replace('[', "(").replace(']', ")");
+            format!("{} — [{title}]({}) ({})", c.by(), c.url, c.year)
+        }
+        Source::Label(_) => source.short(),
+    }
+}
+
+/// Puts a lead line, in bold, above everything else on the card (cut to fit if it must be).
+fn lead_with(card: &mut Card, mark: &str, lead: &str) {
+    card.description = truncate(
+        &format!("**{mark} {lead}**\n\n{}", card.description),
+        MAX_DESCRIPTION,
+    );
+}
+
+/// The warning card when the knowledge base has no `red-flags` entry to show: the lead alone, built
+/// from the warning-sign data, so the person still hears where to go.
+fn warning_card(warning: Option<&Warning>) -> Card {
+    match warning {
+        Some(w) => Card::new(
+            &format!("{WARNING_MARK} {}", w.headline),
+            &format!("**{WARNING_MARK} {}**", w.lead()),
+            colour::RED_FLAG,
+            DISCLAIMER,
+        ),
+        None => Card::new(
+            &format!("{WARNING_MARK} Please get this checked"),
+            "Stop lifting and get this checked by a doctor.",
+            colour::RED_FLAG,
+            DISCLAIMER,
+        ),
+    }
+}
+
 /// How a reply came about, which decides whether abstaining is shown at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Asked {
@@ -329,16 +377,24 @@ pub enum Asked {
 pub fn reply_card(reply: &Reply, kb: &KnowledgeBase, asked: Asked) -> Option<Card> {
     match reply.kind {
         ReplyKind::Answer | ReplyKind::RedFlag => {
-            let style = if reply.kind == ReplyKind::RedFlag {
-                EntryStyle::RedFlag
-            } else {
-                EntryStyle::Answer
+            let style = match (reply.kind, &reply.caution) {
+                (ReplyKind::RedFlag, _) => EntryStyle::RedFlag,
+                (_, Some(_)) => EntryStyle::Caution,
+                _ => EntryStyle::Answer,
             };
             let entry = reply.entry.as_deref().and_then(|id| kb.entry(id));
             match entry {
-                Some(entry) => Some(entry_card(entry, kb, &reply.followups, style)),
-                // A red flag must never be dropped, even if its entry went missing.
-                None if style == EntryStyle::RedFlag => Some(red_flag_fallback_card()),
+                Some(entry) => {
+                    let mut card = entry_card(entry, kb, &reply.followups, style);
+                    if let Some(warning) = &reply.warning {
+                        lead_with(&mut card, WARNING_MARK, &warning.lead());
+                    } else if let Some(caution) = &reply.caution {
+                        lead_with(&mut card, CAUTION_MARK, &caution.lead());
+                    }
+                    Some(card)
+                }
+                // A red flag must never be dropped, even without its entry.
+                None if style == EntryStyle::RedFlag => Some(warning_card(reply.warning.as_ref())),
                 None => (asked == Asked::Directly).then(|| abstain_card(kb)),
             }
         }
@@ -405,16 +461,6 @@ fn empty_card() -> Card {
         "Ask a question after mentioning me, for example \"how do I hip hinge?\", or use `/ask`. \
          `/topics` lists everything I know.",
         colour::INFO,
-        DISCLAIMER,
-    )
-}
-
-fn red_flag_fallback_card() -> Card {
-    Card::new(
-        "⚠️ Please get this checked",
-        "Numbness, tingling, weakness, loss of bladder or bowel control, or severe or worsening pain \
-         are reasons to stop and see a doctor or your occupational health service now, not to keep training.",
-        colour::RED_FLAG,
         DISCLAIMER,
     )
 }

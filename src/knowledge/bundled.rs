@@ -1,7 +1,7 @@
 //! The knowledge base compiled into the binary (`knowledge/*.toml` at build time, see `build.rs`), so
 //! `hingebot` answers from any folder; a curator's folder can stand in for it ([`KnowledgeSource`]).
 
-use super::{KnowledgeBase, KnowledgeError};
+use super::{KnowledgeBase, KnowledgeError, Problem};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -48,6 +48,15 @@ impl KnowledgeSource {
         match self {
             KnowledgeSource::Bundled => KnowledgeBase::bundled(),
             KnowledgeSource::Folder(dir) => KnowledgeBase::load(dir),
+        }
+    }
+
+    /// Reads and validates the knowledge base, and also returns its editorial problems (wording,
+    /// citations), which `kb check` reports but which do not stop the bot from loading it.
+    pub fn check(&self) -> Result<(KnowledgeBase, Vec<Problem>), KnowledgeError> {
+        match self {
+            KnowledgeSource::Bundled => KnowledgeBase::check_files(Path::new(BUNDLED_DIR), files()),
+            KnowledgeSource::Folder(dir) => KnowledgeBase::check(dir),
         }
     }
 

@@ -1,12 +1,16 @@
 //! Reads `knowledge/*.toml`, checks every rule, and reports all problems at once with file, line and entry id.
 
+use super::check::{check_red_flags_entry, has_evidence, leak, source_problem, RedFlagsEntry};
 use super::model::{
-    Category, Citation, Entry, KnowledgeBase, Source, SourceKind, SynonymGroup, Tip,
+    Category, Citation, Entry, KnowledgeBase, Source, SourceKind, SynonymGroup, Tip, WarningSigns,
+};
+use super::problem::{key_offset, FileCheck, Problem};
+use super::signs::{
+    check_warning_signs, ParsedSigns, RawFile as RedFlagsFile, RED_FLAGS_FILE, RED_FLAGS_ID,
 };
 use crate::toml_pos::line_of;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -22,26 +26,6 @@ pub const MIN_QUESTIONS: usize = 4;
 const TIPS_FILE: &str = "tips.toml";
 const SYNONYMS_FILE: &str = "synonyms.toml";
 const CONTEXT_FILE: &str = "context-words.toml";
-
-/// One thing wrong with the knowledge base, located precisely.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub file: PathBuf,
-    pub line: usize,
-    /// The entry (or tip) id, when the problem belongs to one.
-    pub entry: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: ", self.file.display(), self.line)?;
-        if let Some(id) = &self.entry {
-            write!(f, "entry \"{id}\": ")?;
-        }
-        f.write_str(&self.message)
-    }
-}
 
 /// Why the knowledge base could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -151,55 +135,12 @@ struct RawGroup {
     other_sense: bool,
 }
 
-/// Collects problems while reading one file.
-struct FileCheck<'a> {
-    path: &'a Path,
-    text: &'a str,
-    problems: &'a mut Vec<Problem>,
-}
-
-impl FileCheck<'_> {
-    fn at(&mut self, offset: usize, entry: Option<&str>, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: self.path.to_path_buf(),
-            line: line_of(self.text, offset),
-            entry: entry.map(str::to_string),
-            message: message.into(),
-        });
-    }
-
-    /// The line of `key = …` inside the table that starts at `from`.
-    fn key_offset(&self, from: usize, key: &str) -> usize {
-        let mut offset = from;
-        for line in self.text[from.min(self.text.len())..].split_inclusive('\n') {
-            let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix(key) {
-                if rest.trim_start().starts_with('=') {
-                    return offset;
-                }
-            }
-            offset += line.len();
-        }
-        from
-    }
-
-    fn parse<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
-        match toml::from_str(self.text) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let offset = e.span().map(|s| s.start).unwrap_or(0);
-                let message = e.message().trim().to_string();
-                self.at(offset, None, message);
-                None
-            }
-        }
-    }
-}
-
 /// An entry that passed its own checks, with the spans needed for cross-entry checks.
 struct Parsed {
     entry: Entry,
     file: usize,
+    /// Where the entry's table starts.
+    start: usize,
     id_offset: usize,
     related_offsets: Vec<usize>,
     question_offsets: Vec<usize>,
@@ -207,7 +148,15 @@ struct Parsed {
 
 impl KnowledgeBase {
     /// Loads and validates every file in `dir`. On failure, returns every problem found.
+    /// Editorial problems (see [`KnowledgeBase::check`]) do not stop it: they are logged as one
+    /// warning.
     pub fn load(dir: &Path) -> Result<KnowledgeBase, KnowledgeError> {
+        Self::check(dir).map(logged)
+    }
+
+    /// What `hingebot kb check` runs: [`KnowledgeBase::load`], plus the editorial problems that
+    /// must be fixed before a commit but are no reason to stop answering (wording, citations).
+    pub fn check(dir: &Path) -> Result<(KnowledgeBase, Vec<Problem>), KnowledgeError> {
         let names: Vec<String> = std::fs::read_dir(dir)
             .map_err(|cause| KnowledgeError::Dir {
                 dir: dir.to_path_buf(),
@@ -231,7 +180,7 @@ impl KnowledgeBase {
                 }),
             }
         }
-        Self::check_files(dir, files, problems)
+        Self::validate(dir, files, problems)
     }
 
     /// Validates a knowledge base given as (path, text) pairs, e.g. files compiled into the binary;
@@ -240,14 +189,23 @@ impl KnowledgeBase {
         dir: &Path,
         files: Vec<(PathBuf, String)>,
     ) -> Result<KnowledgeBase, KnowledgeError> {
-        Self::check_files(dir, files, Vec::new())
+        Self::check_files(dir, files).map(logged)
     }
 
-    fn check_files(
+    /// [`KnowledgeBase::check`] for files given in memory.
+    pub fn check_files(
+        dir: &Path,
+        files: Vec<(PathBuf, String)>,
+    ) -> Result<(KnowledgeBase, Vec<Problem>), KnowledgeError> {
+        Self::validate(dir, files, Vec::new())
+    }
+
+    fn validate(
         dir: &Path,
         mut texts: Vec<(PathBuf, String)>,
         mut problems: Vec<Problem>,
-    ) -> Result<KnowledgeBase, KnowledgeError> {
+    ) -> Result<(KnowledgeBase, Vec<Problem>), KnowledgeError> {
+        let mut notes = Vec::new();
         let name_of = |p: &Path| {
             p.file_name()
                 .and_then(|n| n.to_str())
@@ -264,7 +222,7 @@ impl KnowledgeBase {
                 .unwrap_or(Category::ALL.len());
             (rank, name)
         });
-        for name in [TIPS_FILE, SYNONYMS_FILE, CONTEXT_FILE] {
+        for name in [TIPS_FILE, SYNONYMS_FILE, CONTEXT_FILE, RED_FLAGS_FILE] {
             if !texts.iter().any(|(p, _)| name_of(p) == name) {
                 problems.push(Problem {
                     file: dir.join(name),
@@ -279,11 +237,13 @@ impl KnowledgeBase {
         let mut raw_tips: Vec<(usize, usize, RawTip)> = Vec::new();
         let mut synonyms = Vec::new();
         let mut context_words = Vec::new();
+        let mut warning_signs: Option<(usize, ParsedSigns)> = None;
         for (file_idx, (path, text)) in texts.iter().enumerate() {
             let mut check = FileCheck {
                 path,
                 text,
                 problems: &mut problems,
+                notes: &mut notes,
             };
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name == TIPS_FILE {
@@ -300,6 +260,10 @@ impl KnowledgeBase {
             } else if name == CONTEXT_FILE {
                 if let Some(file) = check.parse::<ContextFile>() {
                     context_words = check_context_words(&mut check, file.words);
+                }
+            } else if name == RED_FLAGS_FILE {
+                if let Some(file) = check.parse::<RedFlagsFile>() {
+                    warning_signs = check_warning_signs(&mut check, file).map(|s| (file_idx, s));
                 }
             } else if let Some(file) = check.parse::<EntryFile>() {
                 let stem = name.trim_end_matches(".toml");
@@ -363,15 +327,63 @@ impl KnowledgeBase {
             }
         }
 
-        let tips = check_tips(&texts, raw_tips, &first_id, &mut problems);
+        let tips = check_tips(&texts, raw_tips, &first_id, &mut problems, &mut notes);
+        let warning_signs = match warning_signs {
+            Some((file, parsed)) => {
+                let entry = &parsed.signs.caution.entry;
+                if !first_id.contains_key(entry) {
+                    let (path, text) = &texts[file];
+                    problems.push(Problem {
+                        file: path.clone(),
+                        line: line_of(text, parsed.caution_entry_offset),
+                        entry: None,
+                        message: format!("the caution's entry id \"{entry}\" does not exist"),
+                    });
+                }
+                parsed.signs
+            }
+            None => WarningSigns::default(),
+        };
+        let red_flags = parsed
+            .iter()
+            .find(|p| p.entry.id == RED_FLAGS_ID)
+            .map(|p| RedFlagsEntry {
+                file: p.file,
+                entry: &p.entry,
+                category_offset: key_offset(&texts[p.file].1, p.start, "category"),
+                answer_offset: key_offset(&texts[p.file].1, p.start, "answer"),
+            });
+        check_red_flags_entry(
+            dir,
+            &texts,
+            red_flags,
+            &warning_signs,
+            &mut problems,
+            &mut notes,
+        );
 
         if !problems.is_empty() {
             return Err(KnowledgeError::Invalid(problems));
         }
         let version = version_of(&texts);
         let entries = parsed.into_iter().map(|p| p.entry).collect();
-        Ok(KnowledgeBase::new(entries, tips, synonyms, version).with_context_words(context_words))
+        let kb = KnowledgeBase::new(entries, tips, synonyms, version)
+            .with_context_words(context_words)
+            .with_warning_signs(warning_signs);
+        Ok((kb, notes))
     }
+}
+
+/// The knowledge base, with its editorial problems logged (they are `kb check`'s business).
+fn logged((kb, notes): (KnowledgeBase, Vec<Problem>)) -> KnowledgeBase {
+    if let Some(first) = notes.first() {
+        tracing::warn!(
+            count = notes.len(),
+            %first,
+            "the knowledge base has editorial problems; `hingebot kb check` lists them"
+        );
+    }
+    kb
 }
 
 /// Case- and space-insensitive form for duplicate detection.
@@ -547,15 +559,41 @@ fn check_entry(check: &mut FileCheck<'_>, raw: Spanned<RawEntry>, stem: &str) ->
         ok = false;
     }
 
+    let sources_given = raw.sources.as_ref().is_some_and(|s| !s.is_empty());
     let mut sources = Vec::new();
     for source in raw.sources.unwrap_or_default() {
         let offset = source.span().start;
         match check_source(source.into_inner()) {
-            Ok(s) => sources.push(s),
+            Ok(s) => {
+                if let Some(problem) = source_problem(&s) {
+                    check.note(offset, name, problem);
+                }
+                sources.push(s);
+            }
             Err(message) => {
                 check.at(offset, name, message);
                 ok = false;
             }
+        }
+    }
+    if ok && sources_given && !has_evidence(&sources) {
+        check.note(
+            check.key_offset(start, "sources"),
+            name,
+            "has no guidance or research source: cite at least one (kind = \"guidance\" or \"research\")",
+        );
+    }
+    for (field, text) in [
+        ("title", raw.title.as_deref()),
+        ("summary", Some(summary.as_str())),
+        ("answer", Some(answer.as_str())),
+    ] {
+        if let Some(leak) = text.and_then(leak) {
+            check.note(
+                check.key_offset(start, field),
+                name,
+                format!("the {field} {leak}"),
+            );
         }
     }
 
@@ -576,6 +614,7 @@ fn check_entry(check: &mut FileCheck<'_>, raw: Spanned<RawEntry>, stem: &str) ->
             sources,
         },
         file: 0,
+        start,
         id_offset,
         related_offsets,
         question_offsets,
@@ -663,6 +702,7 @@ fn check_tips(
     raw: Vec<(usize, usize, RawTip)>,
     ids: &HashMap<String, (usize, usize)>,
     problems: &mut Vec<Problem>,
+    notes: &mut Vec<Problem>,
 ) -> Vec<Tip> {
     let mut tips = Vec::new();
     let mut seen_ids = HashMap::new();
@@ -673,6 +713,7 @@ fn check_tips(
             path,
             text,
             problems,
+            notes,
         };
         let id = tip.id.unwrap_or_default();
         let name = (!id.is_empty()).then_some(id.as_str());
@@ -712,6 +753,12 @@ fn check_tips(
                 "the same tip text appears twice",
             );
             ok = false;
+        } else if let Some(leak) = leak(&body) {
+            check.note(
+                check.key_offset(start, "text"),
+                name,
+                format!("the tip {leak}"),
+            );
         }
         let entry = match tip.entry {
             Some(e) if ids.contains_key(e.get_ref()) => e.into_inner(),

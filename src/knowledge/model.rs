@@ -84,6 +84,16 @@ pub enum Source {
     Label(String),
 }
 
+impl Source {
+    /// The source in one short line: "NHS — Back pain (2024)", or the bare label.
+    pub fn short(&self) -> String {
+        match self {
+            Source::Cited(c) => format!("{} — {} ({})", c.by(), c.title, c.year),
+            Source::Label(label) => label.clone(),
+        }
+    }
+}
+
 /// A citation a reader can follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Citation {
@@ -109,6 +119,16 @@ pub enum SourceKind {
     Research,
     /// A magazine, blog or company article.
     Article,
+}
+
+impl Citation {
+    /// Who stands behind it: the publisher, or else the authors.
+    pub fn by(&self) -> &str {
+        self.publisher
+            .as_deref()
+            .or(self.authors.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 impl SourceKind {
@@ -141,6 +161,152 @@ pub struct SynonymGroup {
     pub other_sense: bool,
 }
 
+/// How urgent a warning sign is, most urgent first. Each tier has one headline, shown verbatim on
+/// every warning card and in the `red-flags` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// Call 999 / 112 / 911 or go to A&E now.
+    Emergency,
+    /// See a doctor today.
+    SameDay,
+    /// See a GP or physiotherapist in the next few days.
+    GpSoon,
+}
+
+impl Tier {
+    /// Every tier, most urgent first.
+    pub const ALL: [Tier; 3] = [Tier::Emergency, Tier::SameDay, Tier::GpSoon];
+
+    /// The id used in `red-flags.toml` and in JSON output.
+    pub fn id(self) -> &'static str {
+        match self {
+            Tier::Emergency => "emergency",
+            Tier::SameDay => "same-day",
+            Tier::GpSoon => "gp-soon",
+        }
+    }
+
+    /// Parses a tier id.
+    pub fn from_id(id: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| t.id() == id)
+    }
+}
+
+/// What a group of signs calls for: one of the tiers, or only a caution (usually an ordinary strain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Concern {
+    Tier(Tier),
+    Caution,
+}
+
+impl Concern {
+    /// The id used in `red-flags.toml` and in JSON output: a tier id, or `caution`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Concern::Tier(tier) => tier.id(),
+            Concern::Caution => "caution",
+        }
+    }
+
+    /// Parses a tier id or `caution`.
+    pub fn from_id(id: &str) -> Option<Concern> {
+        match id {
+            "caution" => Some(Concern::Caution),
+            _ => Tier::from_id(id).map(Concern::Tier),
+        }
+    }
+
+    /// The tier, unless this is only a caution.
+    pub fn tier(self) -> Option<Tier> {
+        match self {
+            Concern::Tier(tier) => Some(tier),
+            Concern::Caution => None,
+        }
+    }
+}
+
+impl Serialize for Concern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+/// One named group of warning signs ("saddle", "chest-pain"…) and the rules that find it in a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignGroup {
+    pub id: String,
+    pub concern: Concern,
+    /// What the card says the person mentioned, in plain words ("a history of cancer").
+    pub label: String,
+    pub rules: Vec<SignRule>,
+}
+
+impl SignGroup {
+    /// The group ids, fixed because other tools (the semantic safety net) name them too.
+    pub const IDS: [&'static str; 14] = [
+        "saddle",
+        "bladder-bowel",
+        "sexual-function",
+        "both-legs",
+        "weakness",
+        "chest-pain",
+        "trauma",
+        "systemic",
+        "cancer-history",
+        "immune",
+        "night-pain",
+        "osteoporosis-fall",
+        "one-leg",
+        "strain",
+    ];
+}
+
+/// A rule fires when every one of its `all` lists has a pattern matching somewhere in the message,
+/// and none of its `none` patterns does ("cannot stand", but not "cannot stand up straight").
+/// Patterns are written out: no `a|b` alternatives and no `@list` references are left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignRule {
+    pub all: Vec<Vec<String>>,
+    pub none: Vec<String>,
+}
+
+/// What an ordinary strain gets: a caution line first, and an entry when nothing else matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CautionText {
+    pub line: String,
+    pub entry: String,
+}
+
+/// The warning-sign triage data (`red-flags.toml`): tier headlines, the caution, the sign groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WarningSigns {
+    /// One headline per tier, in [`Tier::ALL`] order.
+    headlines: [String; 3],
+    pub caution: CautionText,
+    pub groups: Vec<SignGroup>,
+}
+
+impl WarningSigns {
+    /// Warning signs from their parts; `headline` gives each tier's headline.
+    pub fn new(
+        headline: impl Fn(Tier) -> String,
+        caution: CautionText,
+        groups: Vec<SignGroup>,
+    ) -> Self {
+        WarningSigns {
+            headlines: Tier::ALL.map(headline),
+            caution,
+            groups,
+        }
+    }
+
+    /// The tier's headline, e.g. "Emergency now: call 999 / 112 / 911 or go to A&E / the ER".
+    pub fn headline(&self, tier: Tier) -> &str {
+        &self.headlines[tier as usize]
+    }
+}
+
 /// The whole validated knowledge base. Immutable once loaded; share it behind an `Arc`.
 #[derive(Debug, Clone)]
 pub struct KnowledgeBase {
@@ -149,6 +315,8 @@ pub struct KnowledgeBase {
     synonyms: Vec<SynonymGroup>,
     /// Keyword words that are also everyday chat (`context-words.toml`).
     context_words: Vec<String>,
+    /// The warning-sign triage data (`red-flags.toml`).
+    warning_signs: WarningSigns,
     by_id: HashMap<String, usize>,
     version: String,
 }
@@ -170,6 +338,7 @@ impl KnowledgeBase {
             tips,
             synonyms,
             context_words: Vec::new(),
+            warning_signs: WarningSigns::default(),
             by_id,
             version,
         }
@@ -181,11 +350,22 @@ impl KnowledgeBase {
         self
     }
 
+    /// The same knowledge base with this warning-sign data (see [`KnowledgeBase::warning_signs`]).
+    pub(crate) fn with_warning_signs(mut self, signs: WarningSigns) -> Self {
+        self.warning_signs = signs;
+        self
+    }
+
     /// A knowledge base built in memory (benchmarks, evaluation tools), without the file checks of
     /// [`KnowledgeBase::load`]: the caller vouches for unique ids and existing `related` ids.
-    pub fn from_parts(entries: Vec<Entry>, tips: Vec<Tip>, synonyms: Vec<SynonymGroup>) -> Self {
+    pub fn from_parts(
+        entries: Vec<Entry>,
+        tips: Vec<Tip>,
+        synonyms: Vec<SynonymGroup>,
+        warning_signs: WarningSigns,
+    ) -> Self {
         let version = format!("memory-{}", entries.len());
-        KnowledgeBase::new(entries, tips, synonyms, version)
+        KnowledgeBase::new(entries, tips, synonyms, version).with_warning_signs(warning_signs)
     }
 
     /// All entries, in file order (basics first).
@@ -217,6 +397,11 @@ impl KnowledgeBase {
     /// they place a question but do not, on their own, make a message about lifting.
     pub fn context_words(&self) -> &[String] {
         &self.context_words
+    }
+
+    /// The warning signs every message is checked for before it is answered (`red-flags.toml`).
+    pub fn warning_signs(&self) -> &WarningSigns {
+        &self.warning_signs
     }
 
     /// A short content hash of the files, so people can tell which knowledge base answered them.

@@ -2,7 +2,8 @@
 //! Discord limit.
 
 use super::*;
-use crate::knowledge::{Entry, SynonymGroup, Tip};
+use crate::knowledge::{Citation, Entry, SourceKind, SynonymGroup, Tip};
+use crate::safety::{Caution, Concern, Sign, Tier};
 use crate::Suggestion;
 use serde_json::{json, Value};
 
@@ -71,6 +72,8 @@ fn reply(kind: ReplyKind, entry: Option<&str>, followups: &[&str]) -> Reply {
         score: 0.9,
         suggestions: vec![],
         followups: followups.iter().map(|s| s.to_string()).collect(),
+        warning: None,
+        caution: None,
     }
 }
 
@@ -147,29 +150,194 @@ fn the_rendered_message_matches_discords_shapes_and_allows_no_mentions() {
     );
 }
 
+fn sign(group: &str, label: &str, concern: Concern) -> Sign {
+    Sign {
+        group: group.to_string(),
+        label: label.to_string(),
+        concern,
+    }
+}
+
+fn warning(tier: Tier, headline: &str, signs: Vec<Sign>) -> Warning {
+    Warning {
+        tier,
+        headline: headline.to_string(),
+        signs,
+    }
+}
+
+fn red_flag(entry: Option<&str>, warning: Warning) -> Reply {
+    Reply {
+        warning: Some(warning),
+        ..reply(ReplyKind::RedFlag, entry, &[])
+    }
+}
+
+fn chest_pain() -> Warning {
+    warning(
+        Tier::Emergency,
+        "Emergency now: call 999 / 112 / 911 or go to A&E / the ER",
+        vec![sign(
+            "chest-pain",
+            "chest pain with back pain",
+            Concern::Tier(Tier::Emergency),
+        )],
+    )
+}
+
 #[test]
-fn a_red_flag_is_red_and_marked() {
+fn a_red_flag_is_red_and_leads_with_what_it_noticed_and_where_to_go() {
     let kb = kb();
     let card = reply_card(
-        &reply(ReplyKind::RedFlag, Some("red-flags"), &[]),
+        &red_flag(Some("red-flags"), chest_pain()),
         &kb,
         Asked::Unprompted,
     )
     .unwrap();
     assert_eq!(card.title, "⚠️ When to stop and see someone");
     assert_eq!(card.colour, colour::RED_FLAG);
+    assert!(
+        card.description.starts_with(
+            "**⚠️ You mentioned chest pain with back pain. Emergency now: call 999 / 112 / 911 or go to A&E / the ER.**\n\n"
+        ),
+        "{}",
+        card.description
+    );
+    assert!(card.description.contains("Hips back"), "then the entry");
 }
 
 #[test]
-fn a_red_flag_is_shown_even_if_its_entry_is_missing() {
+fn a_gp_soon_flag_does_not_read_like_an_emergency() {
+    let kb = kb();
+    let gp_soon = warning(
+        Tier::GpSoon,
+        "GP soon: see a GP or physiotherapist in the next few days",
+        vec![sign(
+            "one-leg",
+            "pain, numbness or tingling down a leg",
+            Concern::Tier(Tier::GpSoon),
+        )],
+    );
+    let card = reply_card(&red_flag(Some("red-flags"), gp_soon), &kb, Asked::Directly).unwrap();
+    let lead = card.description.lines().next().unwrap_or_default();
+    assert_eq!(
+        lead,
+        "**⚠️ You mentioned pain, numbness or tingling down a leg. GP soon: see a GP or physiotherapist in the next few days.**"
+    );
+    assert!(
+        !lead.contains("999") && !lead.contains("Emergency"),
+        "{lead}"
+    );
+}
+
+#[test]
+fn a_red_flag_without_its_entry_still_says_where_to_go() {
     let kb = kb();
     let card = reply_card(
-        &reply(ReplyKind::RedFlag, Some("gone"), &[]),
+        &red_flag(Some("gone"), chest_pain()),
         &kb,
         Asked::Unprompted,
     )
     .unwrap();
     assert_eq!(card.colour, colour::RED_FLAG);
+    assert_eq!(
+        card.title,
+        "⚠️ Emergency now: call 999 / 112 / 911 or go to A&E / the ER"
+    );
+    assert!(card
+        .description
+        .contains("You mentioned chest pain with back pain."));
+    assert!(!card
+        .description
+        .to_lowercase()
+        .contains("occupational health"));
+}
+
+#[test]
+fn a_caution_comes_first_on_the_answer_and_is_not_a_red_card() {
+    let kb = kb();
+    let r = Reply {
+        caution: Some(Caution {
+            line: "Usually a strain that settles. Get help now if you notice numbness between the legs.".to_string(),
+            signs: vec![sign("strain", "a sudden strain", Concern::Caution)],
+        }),
+        ..reply(ReplyKind::Answer, Some("wall-drill"), &[])
+    };
+    let card = reply_card(&r, &kb, Asked::Unprompted).unwrap();
+    assert_eq!(card.title, "The wall drill");
+    assert_eq!(card.colour, colour::CAUTION);
+    assert!(
+        card.description.starts_with(
+            "**🩹 You mentioned a sudden strain. Usually a strain that settles. Get help now if you notice numbness between the legs.**\n\n**The wall drill.**"
+        ),
+        "{}",
+        card.description
+    );
+}
+
+#[test]
+fn the_lead_is_the_same_words_in_the_terminal_and_on_discord() {
+    let kb = kb();
+    let r = red_flag(Some("red-flags"), chest_pain());
+    let terminal = crate::cli::render::reply_text(&r, &kb);
+    let card = reply_card(&r, &kb, Asked::Directly).unwrap();
+    let lead = chest_pain().lead();
+    assert!(terminal.starts_with(&format!("⚠️ {lead}\n")), "{terminal}");
+    assert!(card.description.starts_with(&format!("**⚠️ {lead}**")));
+}
+
+#[test]
+fn an_answer_names_its_sources_with_links() {
+    let mut with_sources = entry("wall-drill", "The wall drill", Category::Cues, &["x"]);
+    with_sources.sources = vec![
+        Source::Cited(Citation {
+            title: "Back pain".to_string(),
+            publisher: Some("NHS".to_string()),
+            authors: None,
+            year: 2024,
+            url: "https://www.nhs.uk/conditions/back-pain/".to_string(),
+            kind: SourceKind::Guidance,
+        }),
+        Source::Cited(Citation {
+            title: "Manual handling [INDG143]".to_string(),
+            publisher: None,
+            authors: Some("HSE".to_string()),
+            year: 2020,
+            url: "https://www.hse.gov.uk/pubns/indg143.pdf".to_string(),
+            kind: SourceKind::Guidance,
+        }),
+    ];
+    let kb = KnowledgeBase::new(
+        vec![
+            with_sources,
+            entry("x", "X", Category::Cues, &["wall-drill"]),
+        ],
+        vec![],
+        vec![],
+        "v".into(),
+    );
+    let card = reply_card(
+        &reply(ReplyKind::Answer, Some("wall-drill"), &[]),
+        &kb,
+        Asked::Directly,
+    )
+    .unwrap();
+    assert!(
+        card.description.ends_with(
+            "\n\n*Sources:* NHS — [Back pain](https://www.nhs.uk/conditions/back-pain/) (2024); \
+             HSE — [Manual handling (INDG143)](https://www.hse.gov.uk/pubns/indg143.pdf) (2020)"
+        ),
+        "{}",
+        card.description
+    );
+    let terminal =
+        crate::cli::render::reply_text(&reply(ReplyKind::Answer, Some("wall-drill"), &[]), &kb);
+    assert!(
+        terminal.contains(
+            "\nSources: NHS — Back pain (2024); HSE — Manual handling [INDG143] (2020)\n"
+        ),
+        "{terminal}"
+    );
 }
 
 #[test]
