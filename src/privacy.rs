@@ -124,7 +124,7 @@ fn is_invisible(c: char) -> bool {
 fn match_at(chars: &[char], i: usize) -> Option<(usize, Placeholder)> {
     let c = chars[i];
     let prev = i.checked_sub(1).map(|p| chars[p]);
-    let word_start = prev.map_or(true, |p| !p.is_alphanumeric());
+    let word_start = prev.is_none_or(|p| !p.is_alphanumeric());
     if c == '<' {
         if let Some(len) = discord_mention(chars, i) {
             return Some((len, Placeholder::Mention));
@@ -136,7 +136,7 @@ fn match_at(chars: &[char], i: usize) -> Option<(usize, Placeholder)> {
     if let Some(len) = link(chars, i, word_start) {
         return Some((len, Placeholder::Link));
     }
-    if prev.map_or(true, |p| !is_local_part(p)) && is_local_part(c) {
+    if prev.is_none_or(|p| !is_local_part(p)) && is_local_part(c) {
         if let Some(len) = email(chars, i) {
             return Some((len, Placeholder::Email));
         }

@@ -113,7 +113,7 @@ fn code_only(text: &str) -> String {
             }
             if chars.get(j) == Some(&'"') {
                 let close: String = std::iter::once('"')
-                    .chain(std::iter::repeat('#').take(hashes))
+                    .chain(std::iter::repeat_n('#', hashes))
                     .collect();
                 let rest: String = chars[j + 1..].iter().collect();
                 let len = rest.find(&close).map_or(rest.len(), |k| k + close.len());

@@ -769,9 +769,7 @@ async fn the_cooldown_allows_one_answer_per_user_per_channel_and_a_note_in_dms()
                 let text = note.body["content"].as_str().unwrap();
                 assert!(text.contains("600 s"), "{text}");
                 assert!(
-                    note.body["embeds"]
-                        .as_array()
-                        .map_or(true, |e| e.is_empty()),
+                    note.body["embeds"].as_array().is_none_or(|e| e.is_empty()),
                     "just a note"
                 );
                 assert_no_mentions_allowed(&note.body);

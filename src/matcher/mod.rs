@@ -3,6 +3,7 @@
 mod analyze;
 mod index;
 pub mod normalize;
+pub mod semantic;
 mod typo;
 
 pub use analyze::{stem, Origin, Term};

@@ -132,7 +132,7 @@ fn draw_days(
         let i = *i as usize;
         match days.get(i) {
             Some(day) if every_day => day.date.strftime("%a %-d").to_string(),
-            Some(day) if i % label_every == 0 => day.date.strftime("%-d %b").to_string(),
+            Some(day) if i.is_multiple_of(label_every) => day.date.strftime("%-d %b").to_string(),
             _ => String::new(),
         }
     };

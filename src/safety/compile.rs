@@ -170,7 +170,7 @@ impl Compiled {
         }
         let mut fired = vec![false; self.groups];
         for rule in &self.rules {
-            if rule.all.iter().all(|&s| matched[s]) && rule.none.map_or(true, |s| !matched[s]) {
+            if rule.all.iter().all(|&s| matched[s]) && rule.none.is_none_or(|s| !matched[s]) {
                 fired[rule.group] = true;
             }
         }
@@ -241,7 +241,7 @@ mod tests {
                 (0..words.len()).any(|i| {
                     phrase_at(&first, words, i)
                         && (context || !negated(words, i))
-                        && then.as_ref().map_or(true, |then| {
+                        && then.as_ref().is_none_or(|then| {
                             (i + 1..words.len().min(i + 1 + NEAR))
                                 .any(|j| phrase_at(then, words, j))
                         })

@@ -447,7 +447,7 @@ pub fn due_now(
 ) -> Due {
     let next = || next_post(schedule, now);
     match previous_post(schedule, now) {
-        Some(post) if handled_through.map_or(true, |h| post.date > h) => {
+        Some(post) if handled_through.is_none_or(|h| post.date > h) => {
             let late_by = now.duration_since(post.at);
             if late_by <= grace {
                 Due::Now { post, late_by }

@@ -86,9 +86,8 @@ impl Recorded {
         self.method == "POST"
             && self.path.starts_with("/interactions/")
             && self.path.ends_with("/callback")
-            && interaction_id.map_or(true, |id| {
-                self.path.starts_with(&format!("/interactions/{id}/"))
-            })
+            && interaction_id
+                .is_none_or(|id| self.path.starts_with(&format!("/interactions/{id}/")))
     }
 
     /// The first embed's title in the body (channel messages or interaction callbacks).
