@@ -1,18 +1,11 @@
 //! Sentence encoder speed: one short and one long question, loading the model, and the stored
 //! question vectors built from scratch (cold) and from the cache file (warm).
-//!
-//! Runs with mimalloc as the global allocator, as the `hingebot` binary does: the forward pass
-//! allocates and frees the same buffers on every call, which glibc's malloc keeps handing back
-//! to the kernel.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hingebot::matcher::semantic::{Encoder, QuestionVectors};
 use hingebot::KnowledgeBase;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SHORT: &str = "how do i hip hinge properly";
 const LONG: &str =

@@ -196,33 +196,21 @@ impl Bert {
         self.config.max_position_embeddings
     }
 
-    /// Token vectors `[batch * len, hidden]` for `ids` (`batch` sequences of `len` tokens,
-    /// row-major). `mask` (1 = token, 0 = padding) is needed only when sequences are padded.
-    pub fn forward(
-        &self,
-        ids: &[u32],
-        batch: usize,
-        mask: Option<&[f32]>,
-    ) -> candle_core::Result<Tensor> {
-        let len = ids.len() / batch.max(1);
+    /// Token vectors `[len, hidden]` for one sequence of token ids (no padding, so no mask).
+    pub fn forward(&self, ids: &[u32]) -> candle_core::Result<Tensor> {
+        let len = ids.len();
         let h = self.config.hidden_size;
         let heads = self.config.num_attention_heads;
         let head_dim = h / heads;
         let eps = self.config.layer_norm_eps as f32;
 
-        let ids = Tensor::from_slice(ids, ids.len(), &Device::Cpu)?;
-        let x = self
+        let ids = Tensor::from_slice(ids, len, &Device::Cpu)?;
+        let mut x = self
             .word_embeddings
             .index_select(&ids, 0)?
             .to_dtype(DType::F32)?;
-        let positions = self.position_embeddings.narrow(0, 0, len)?;
-        let positions = if batch > 1 {
-            positions.repeat((batch, 1))?
-        } else {
-            positions
-        };
         x.inplace_op2(
-            &positions,
+            &self.position_embeddings.narrow(0, 0, len)?,
             &BiasResidualNorm {
                 bias: &self.zero_bias,
                 weight: &self.embedding_norm_weight,
@@ -230,23 +218,6 @@ impl Bert {
                 eps,
             },
         )?;
-        let mut x = x;
-
-        // Padding gets a large negative score so softmax gives it exactly zero weight.
-        let mask = match mask {
-            Some(mask) => {
-                let additive: Vec<f32> = mask
-                    .iter()
-                    .map(|&m| if m > 0.0 { 0.0 } else { f32::MIN })
-                    .collect();
-                Some(Tensor::from_vec(
-                    additive,
-                    (batch, 1, 1, len),
-                    &Device::Cpu,
-                )?)
-            }
-            None => None,
-        };
 
         for layer in &self.layers {
             let qkv = layer.qkv_weight.forward(&x)?;
@@ -256,20 +227,17 @@ impl Bert {
                 query_scale: self.query_scale,
             })?;
             let qkv = qkv
-                .reshape((batch, len, 3, heads, head_dim))?
-                .permute((2, 0, 3, 1, 4))?
+                .reshape((len, 3, heads, head_dim))?
+                .permute((1, 2, 0, 3))?
                 .contiguous()?;
             let (q, k, v) = (qkv.get(0)?, qkv.get(1)?, qkv.get(2)?);
-            let mut scores = q.matmul(&k.t()?)?;
-            if let Some(mask) = &mask {
-                scores = scores.broadcast_add(mask)?;
-            }
+            let scores = q.matmul(&k.t()?)?;
             let probs = candle_nn::ops::softmax_last_dim(&scores)?;
             let context = probs
                 .matmul(&v)?
-                .transpose(1, 2)?
+                .transpose(0, 1)?
                 .contiguous()?
-                .reshape((batch * len, h))?;
+                .reshape((len, h))?;
             let attended = layer.attention_out_weight.forward(&context)?;
             attended.inplace_op2(
                 &x,

@@ -63,7 +63,7 @@ pub struct QuestionVectors {
 
 impl QuestionVectors {
     /// The vectors of `texts`, reusing those in the cache file at `cache_path` whose text is
-    /// unchanged and encoding the rest (in batches).
+    /// unchanged and encoding the rest (on all cores).
     ///
     /// The file is rewritten (to a temporary file, then renamed over it) only when something
     /// changed: a text was encoded, or a cached one is no longer present. Cache problems never
@@ -111,7 +111,7 @@ impl QuestionVectors {
                 missing_texts[m] = texts[i];
             }
         }
-        let fresh = encoder.embed_batch(&missing_texts)?;
+        let fresh = encoder.embed_all(&missing_texts)?;
         for (&s, vector) in missing.iter().zip(fresh) {
             vectors[s] = vector;
         }

@@ -4,6 +4,7 @@
 use super::bert::{Bert, BertConfig};
 use super::error::SemanticError;
 use super::files::{hex, ModelFiles};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use tokenizers::{Tokenizer, TruncationParams};
@@ -13,9 +14,6 @@ use tokenizers::{Tokenizer, TruncationParams};
 /// 128 is the length the model was fine-tuned on, and it bounds the cost of one long post
 /// (sentence-transformers would go to 256).
 pub const MAX_TOKENS: usize = 128;
-
-/// How many texts [`Encoder::embed_batch`] runs through the model at once.
-const BATCH: usize = 32;
 
 /// A loaded, verified sentence encoder. Cheap to share between threads (`Send + Sync`).
 pub struct Encoder {
@@ -89,48 +87,18 @@ impl Encoder {
     /// The sentence vector of `text`: unit length, [`dim`](Encoder::dim) numbers.
     pub fn embed(&self, text: &str) -> Result<Vec<f32>, SemanticError> {
         let ids = self.token_ids(text)?;
-        let hidden = self.bert.forward(&ids, 1, None)?;
+        let hidden = self.bert.forward(&ids)?;
         let hidden = hidden.flatten_all()?.to_vec1::<f32>()?;
-        Ok(mean_pool_normalized(&hidden, self.dim(), None))
+        Ok(mean_pool_normalized(&hidden, self.dim()))
     }
 
-    /// The sentence vectors of many texts, in order; faster than one [`embed`](Encoder::embed)
-    /// each because texts of similar length run through the model together.
+    /// The sentence vectors of many texts, in order, spread over the CPU's cores; each is
+    /// bit for bit what [`embed`](Encoder::embed) gives.
     ///
-    /// The vectors agree with [`embed`](Encoder::embed)'s to rounding (cosine > 0.99999), not
-    /// bit for bit, because padded batches sum in a different order.
-    pub fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, SemanticError> {
-        let tokenized = texts
-            .iter()
-            .map(|t| self.token_ids(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| tokenized[i].len());
-        let mut vectors = vec![Vec::new(); texts.len()];
-        let dim = self.dim();
-        for chunk in order.chunks(BATCH) {
-            let len = chunk.iter().map(|&i| tokenized[i].len()).max().unwrap_or(0);
-            let mut ids = Vec::with_capacity(chunk.len() * len);
-            let mut mask = Vec::with_capacity(chunk.len() * len);
-            for &i in chunk {
-                let seq = &tokenized[i];
-                ids.extend_from_slice(seq);
-                ids.resize(ids.len() + len - seq.len(), 0);
-                mask.extend((0..len).map(|p| if p < seq.len() { 1.0 } else { 0.0 }));
-            }
-            let padded = mask.contains(&0.0);
-            let hidden = self
-                .bert
-                .forward(&ids, chunk.len(), padded.then_some(mask.as_slice()))?;
-            let hidden = hidden.flatten_all()?.to_vec1::<f32>()?;
-            let per_seq = len * dim;
-            for (n, &i) in chunk.iter().enumerate() {
-                let rows = &hidden[n * per_seq..(n + 1) * per_seq];
-                let seq_mask = &mask[n * len..(n + 1) * len];
-                vectors[i] = mean_pool_normalized(rows, dim, Some(seq_mask));
-            }
-        }
-        Ok(vectors)
+    /// Texts run one at a time rather than as padded batches: a single text's products are
+    /// already efficient, and a text's vector then never depends on what it was encoded with.
+    pub fn embed_all(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, SemanticError> {
+        texts.par_iter().map(|text| self.embed(text)).collect()
     }
 
     /// The number of tokens the model sees for `text` (after truncation, with `[CLS]`/`[SEP]`).
@@ -170,21 +138,17 @@ impl Encoder {
     }
 }
 
-/// The mean of the token rows (those with mask 1), scaled to unit length.
-fn mean_pool_normalized(rows: &[f32], dim: usize, mask: Option<&[f32]>) -> Vec<f32> {
+/// The mean of the token rows, scaled to unit length.
+fn mean_pool_normalized(rows: &[f32], dim: usize) -> Vec<f32> {
     let mut sum = vec![0f32; dim];
     let mut count = 0f32;
-    for (n, row) in rows.chunks_exact(dim).enumerate() {
-        let weight = mask.map_or(1.0, |m| m[n]);
-        if weight == 0.0 {
-            continue;
-        }
-        count += weight;
+    for row in rows.chunks_exact(dim) {
+        count += 1.0;
         for (s, v) in sum.iter_mut().zip(row) {
-            *s += v * weight;
+            *s += v;
         }
     }
-    let count = count.max(1e-9);
+    let count = count.max(1.0);
     sum.iter_mut().for_each(|s| *s /= count);
     // torch.nn.functional.normalize: divide by max(norm, 1e-12).
     let norm = sum.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
