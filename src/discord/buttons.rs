@@ -62,7 +62,7 @@ pub async fn handle(
             let reply_id = interaction.message.id.get();
             let user_hash = bot.users.hash(interaction.user.id.get());
             bot.store
-                .record_vote(reply_id, &user_hash, &entry_id, vote)
+                .record_vote(reply_id, &user_hash, &entry_id, vote, bot.today())
                 .await?;
             let text = match vote {
                 Vote::Up => "Thanks! Glad it helped. 👍",

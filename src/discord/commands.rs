@@ -6,6 +6,7 @@ use super::{buttons, lift, messages, tips, Bot, Context, Error};
 use crate::config::TipsSettings;
 use crate::knowledge::KnowledgeBase;
 use crate::tips::ScheduleError;
+use crate::usage::ChannelKind;
 use jiff::Timestamp;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
@@ -129,8 +130,9 @@ pub async fn ask(
     let card = render::reply_card(&reply, bot.assistant.kb(), Asked::Directly)
         .unwrap_or_else(|| render::abstain_card(bot.assistant.kb()));
     ctx.send(card.poise_reply(false)).await?;
+    bot.count_reply(&reply, ChannelKind::Slash).await;
     if reply.is_unanswered() {
-        bot.note_unanswered(&question).await;
+        bot.note_unanswered(&question, ctx.author().id.get()).await;
     }
     Ok(())
 }
