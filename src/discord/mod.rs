@@ -9,6 +9,7 @@ pub mod action;
 pub mod buttons;
 pub mod commands;
 pub mod cooldown;
+pub mod digest;
 pub mod lift;
 pub mod messages;
 pub mod render;
@@ -18,6 +19,7 @@ use crate::config::{Config, DigestSettings, DiscordSettings, TipsSettings};
 use crate::daily_tips::{self, Clock, SchedulerHandle, SchedulerOptions, SystemClock};
 use crate::store::{Store, UserHasher};
 use crate::usage::{ChannelKind, Outcome, Reporting};
+use crate::weekly_digest::DigestHandle;
 use crate::{Assistant, Reply};
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
@@ -163,8 +165,12 @@ pub struct Bot {
     pub(crate) tip_scheduler: OnceLock<SchedulerHandle>,
     /// Which day replies are counted on and how long rows are kept (`[report]`).
     pub(crate) reporting: Reporting,
+    /// `/digest subscribe`'s defaults (`[digest]`).
+    pub(crate) digest: DigestSettings,
     /// Now, for counting replies and scheduling posts.
     pub(crate) clock: Arc<dyn Clock>,
+    /// The weekly digest task, once [`serve`] has started it.
+    pub(crate) digest_task: OnceLock<DigestHandle>,
 }
 
 /// What the bot counts its replies by and schedules digests with: `[report]`, `[digest]` and a clock.
@@ -224,7 +230,9 @@ impl Bot {
             users,
             tip_scheduler: OnceLock::new(),
             reporting: reporting.reporting,
+            digest: reporting.digest,
             clock: reporting.clock,
+            digest_task: OnceLock::new(),
         }))
     }
 
@@ -269,6 +277,13 @@ impl Bot {
     /// The assistant answering for this bot.
     pub fn assistant(&self) -> &Assistant {
         &self.assistant
+    }
+
+    /// Wakes the digest task after a subscription change (nothing to wake before it starts).
+    pub(crate) fn digest_subscriptions_changed(&self) {
+        if let Some(task) = self.digest_task.get() {
+            task.subscriptions_changed();
+        }
     }
 
     /// The local day (in `report.timezone`) a reply or vote now is counted on.
@@ -324,6 +339,7 @@ pub async fn serve(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut intents = intents();
     let mut tip_task = None;
+    let mut digest_task = None;
     let result = loop {
         let mut client =
             match build_client(&token, Arc::clone(&bot), api_base.as_deref(), intents).await {
@@ -336,6 +352,9 @@ pub async fn serve(
                 Arc::clone(&client.http),
                 tips.clone(),
             ));
+        }
+        if digest_task.is_none() {
+            digest_task = Some(digest::DigestTask::start(&bot, Arc::clone(&client.http)));
         }
         let manager = Arc::clone(&client.shard_manager);
         let mut running = std::pin::pin!(client.start());
@@ -379,6 +398,9 @@ pub async fn serve(
         }
     };
     if let Some(task) = tip_task {
+        task.stop().await;
+    }
+    if let Some(task) = digest_task {
         task.stop().await;
     }
     let flushed = bot.store.close().await;
