@@ -588,9 +588,13 @@ fn later(t: Timestamp, d: SignedDuration) -> Timestamp {
     t.checked_add(d).unwrap_or(Timestamp::MAX)
 }
 
-/// Builds the reporting settings and applies `[digest] channel`: what `hingebot run` does before
-/// it connects.
-pub async fn prepare(config: &Config, store: &Store, now: Timestamp) -> anyhow::Result<Reporting> {
+/// Reads `[report]` and applies `[digest] channel` to the store: what `hingebot run` does before it
+/// connects. Returns the reporting settings the bot counts replies by.
+pub async fn apply_config(
+    config: &Config,
+    store: &Store,
+    now: Timestamp,
+) -> anyhow::Result<Reporting> {
     let reporting = Reporting::from_settings(&config.report)?;
     apply_config_digest(&config.digest, &reporting, store, now).await?;
     Ok(reporting)

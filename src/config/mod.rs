@@ -432,6 +432,15 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_config_toml_states_the_defaults() {
+        let text = include_str!("../../config.toml");
+        assert_eq!(
+            Config::parse(text, Path::new("config.toml")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
     fn out_of_range_threshold_names_the_field() {
         let err = Config::parse("[matcher]\nanswer_threshold = 3.0\n", Path::new("c.toml"))
             .unwrap_err()

@@ -126,7 +126,7 @@ pub async fn run_with_clock(
     daily_tips::apply_config_subscriptions(config, &store)
         .await
         .context("applying the [[tips.subscriptions]] from the config")?;
-    let reporting = crate::weekly_digest::prepare(config, &store, clock.now())
+    let reporting = crate::weekly_digest::apply_config(config, &store, clock.now())
         .await
         .context("applying [report] and [digest] from the config")?;
     let bot = Bot::with_reporting(
