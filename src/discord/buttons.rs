@@ -1,4 +1,5 @@
-//! Component clicks: follow-up and "did you mean" buttons, 👍/👎 feedback, and the `/topics` menus.
+//! Component clicks: follow-up and "did you mean" buttons, 👍/👎 feedback, the `/topics` menus,
+//! and the digest's "copy as KB stub" buttons.
 
 use super::action::Action;
 use super::render::{self, EntryStyle};
@@ -62,7 +63,7 @@ pub async fn handle(
             let reply_id = interaction.message.id.get();
             let user_hash = bot.users.hash(interaction.user.id.get());
             bot.store
-                .record_vote(reply_id, &user_hash, &entry_id, vote)
+                .record_vote(reply_id, &user_hash, &entry_id, vote, bot.today())
                 .await?;
             let text = match vote {
                 Vote::Up => "Thanks! Glad it helped. 👍",
@@ -70,6 +71,7 @@ pub async fn handle(
             };
             CreateInteractionResponse::Message(render::text_interaction(text, true))
         }
+        Action::KbStub(key) => super::digest::kb_stub_response(bot, &key).await?,
     };
     interaction.create_response(http, response).await?;
     Ok(())

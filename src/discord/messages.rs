@@ -7,6 +7,7 @@ use super::cooldown::Cooldowns;
 use super::render::{self, Asked, Card};
 use super::Bot;
 use crate::config::DiscordSettings;
+use crate::usage::ChannelKind;
 use crate::{Assistant, Reply, ReplyKind};
 use poise::serenity_prelude as serenity;
 use std::time::Instant;
@@ -44,6 +45,17 @@ pub enum Trigger {
     Dm,
     Mention,
     SafetyChannel,
+}
+
+impl Trigger {
+    /// The channel kind a reply to this message is counted under.
+    pub fn channel_kind(self) -> ChannelKind {
+        match self {
+            Trigger::Dm => ChannelKind::Dm,
+            Trigger::Mention => ChannelKind::Mention,
+            Trigger::SafetyChannel => ChannelKind::SafetyChannel,
+        }
+    }
 }
 
 /// What to do with a message.
@@ -183,8 +195,9 @@ pub async fn handle(
             tracing::debug!(kind = ?reply.kind, entry = ?reply.entry, ?trigger, "answering a message");
             let message = card.message().reference_message((msg.channel_id, msg.id));
             msg.channel_id.send_message(http, message).await?;
+            bot.count_reply(&reply, trigger.channel_kind()).await;
             if unanswered {
-                bot.note_unanswered(&question).await;
+                bot.note_unanswered(&question, msg.author.id.get()).await;
             }
             Ok(())
         }

@@ -9,15 +9,18 @@ pub mod action;
 pub mod buttons;
 pub mod commands;
 pub mod cooldown;
+pub mod digest;
 pub mod lift;
 pub mod messages;
 pub mod render;
 pub mod tips;
 
-use crate::config::{Config, DiscordSettings, TipsSettings};
-use crate::daily_tips::{self, SchedulerHandle, SchedulerOptions};
+use crate::config::{Config, DigestSettings, DiscordSettings, TipsSettings};
+use crate::daily_tips::{self, Clock, SchedulerHandle, SchedulerOptions, SystemClock};
 use crate::store::{Store, UserHasher};
-use crate::Assistant;
+use crate::usage::{ChannelKind, Outcome, Reporting};
+use crate::weekly_digest::DigestHandle;
+use crate::{Assistant, Reply};
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use std::collections::HashSet;
@@ -106,17 +109,36 @@ pub async fn run(
     token: Token,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    run_with_clock(config, token, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`run`] with the wall clock replies are counted by and digests scheduled by (tests pass one
+/// that follows paused tokio time).
+pub async fn run_with_clock(
+    config: &Config,
+    token: Token,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
     let api_base = effective_api_base(&config.discord)?;
     let assistant = Arc::new(crate::setup::load_assistant(config)?);
     let store = crate::setup::open_store(config).await?;
     daily_tips::apply_config_subscriptions(config, &store)
         .await
         .context("applying the [[tips.subscriptions]] from the config")?;
-    let bot = Bot::new(
+    let reporting = crate::weekly_digest::apply_config(config, &store, clock.now())
+        .await
+        .context("applying [report] and [digest] from the config")?;
+    let bot = Bot::with_reporting(
         assistant,
         store,
         config.discord.clone(),
         config.tips.clone(),
+        BotReporting {
+            reporting,
+            digest: config.digest.clone(),
+            clock,
+        },
     )
     .await?;
     tracing::info!(
@@ -141,15 +163,53 @@ pub struct Bot {
     pub(crate) users: UserHasher,
     /// The daily tip scheduler, once [`serve`] has started it.
     pub(crate) tip_scheduler: OnceLock<SchedulerHandle>,
+    /// Which day replies are counted on and how long rows are kept (`[report]`).
+    pub(crate) reporting: Reporting,
+    /// `/digest subscribe`'s defaults (`[digest]`).
+    pub(crate) digest: DigestSettings,
+    /// Now, for counting replies and scheduling posts.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The weekly digest task, once [`serve`] has started it.
+    pub(crate) digest_task: OnceLock<DigestHandle>,
+}
+
+/// What the bot counts its replies by and schedules digests with: `[report]`, `[digest]` and a clock.
+#[derive(Clone)]
+pub struct BotReporting {
+    pub reporting: Reporting,
+    pub digest: DigestSettings,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for BotReporting {
+    fn default() -> BotReporting {
+        BotReporting {
+            reporting: Reporting::default(),
+            digest: DigestSettings::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
 }
 
 impl Bot {
-    /// Builds the shared state, reading channels added by command and the user-hash salt from the store.
+    /// Builds the shared state with the default `[report]` and `[digest]` settings and the
+    /// system clock; see [`Bot::with_reporting`].
     pub async fn new(
         assistant: Arc<Assistant>,
         store: Arc<Store>,
         settings: DiscordSettings,
         tips: TipsSettings,
+    ) -> anyhow::Result<Arc<Bot>> {
+        Bot::with_reporting(assistant, store, settings, tips, BotReporting::default()).await
+    }
+
+    /// Builds the shared state, reading channels added by command and the user-hash salt from the store.
+    pub async fn with_reporting(
+        assistant: Arc<Assistant>,
+        store: Arc<Store>,
+        settings: DiscordSettings,
+        tips: TipsSettings,
+        reporting: BotReporting,
     ) -> anyhow::Result<Arc<Bot>> {
         let context = "reading the bot's state from the database";
         let added = store.safety_channels().await.context(context)?;
@@ -169,6 +229,10 @@ impl Bot {
             safety_channels: RwLock::new(channels),
             users,
             tip_scheduler: OnceLock::new(),
+            reporting: reporting.reporting,
+            digest: reporting.digest,
+            clock: reporting.clock,
+            digest_task: OnceLock::new(),
         }))
     }
 
@@ -215,10 +279,41 @@ impl Bot {
         &self.assistant
     }
 
-    /// Records an unanswered question (normalized, no user id) off the async executor; failures are logged.
-    pub(crate) async fn note_unanswered(&self, text: &str) {
-        let normalized = self.assistant.normalized(text);
-        if let Err(e) = self.store.record_unanswered(&normalized).await {
+    /// Wakes the digest task after a subscription change (nothing to wake before it starts).
+    pub(crate) fn digest_subscriptions_changed(&self) {
+        if let Some(task) = self.digest_task.get() {
+            task.subscriptions_changed();
+        }
+    }
+
+    /// The local day (in `report.timezone`) a reply or vote now is counted on.
+    pub(crate) fn today(&self) -> jiff::civil::Date {
+        self.reporting.day(self.clock.now())
+    }
+
+    /// Counts a reply the bot sent: its kind and entry, the kind of channel, today. Counts only:
+    /// no user, no text. Failures are logged.
+    pub(crate) async fn count_reply(&self, reply: &Reply, channel: ChannelKind) {
+        let Some(outcome) = Outcome::of(reply) else {
+            return;
+        };
+        if let Err(e) = self
+            .store
+            .record_usage(self.today(), reply.first_entry(), outcome, channel)
+            .await
+        {
+            tracing::warn!("could not count a reply: {e}");
+        }
+    }
+
+    /// Records an unanswered question for curators: masked and normalized by the store, with a
+    /// per-question pseudonym of the asker (never the id). Failures are logged.
+    pub(crate) async fn note_unanswered(&self, question: &str, asker_id: u64) {
+        if let Err(e) = self
+            .store
+            .record_unanswered(question, asker_id, self.today())
+            .await
+        {
             tracing::warn!("could not record an unanswered question: {e}");
         }
     }
@@ -244,6 +339,7 @@ pub async fn serve(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut intents = intents();
     let mut tip_task = None;
+    let mut digest_task = None;
     let result = loop {
         let mut client =
             match build_client(&token, Arc::clone(&bot), api_base.as_deref(), intents).await {
@@ -256,6 +352,9 @@ pub async fn serve(
                 Arc::clone(&client.http),
                 tips.clone(),
             ));
+        }
+        if digest_task.is_none() {
+            digest_task = Some(digest::DigestTask::start(&bot, Arc::clone(&client.http)));
         }
         let manager = Arc::clone(&client.shard_manager);
         let mut running = std::pin::pin!(client.start());
@@ -299,6 +398,9 @@ pub async fn serve(
         }
     };
     if let Some(task) = tip_task {
+        task.stop().await;
+    }
+    if let Some(task) = digest_task {
         task.stop().await;
     }
     let flushed = bot.store.close().await;

@@ -1,13 +1,15 @@
 //! A fake Discord on 127.0.0.1 for end-to-end tests: REST (HTTP/1.1) plus the websocket gateway.
 //!
 //! The real serenity/poise client talks to it as to Discord. It records every request (method,
-//! path, JSON body and the JSON it answered), withholds guild messages, DMs and message content
-//! unless IDENTIFY asked for the matching intents, and refuses to answer one interaction twice
-//! (400, code 40060), like Discord. [`payload`] builds dispatch payloads from a few arguments.
+//! path, JSON body and the JSON it answered; for a multipart upload, `payload_json` as the body and
+//! the files beside it), withholds guild messages, DMs and message content unless IDENTIFY asked
+//! for the matching intents, refuses to answer one interaction twice (400, code 40060), and
+//! answers a message sent again with the same nonce and `enforce_nonce` with the first one instead
+//! of creating another, like Discord. [`payload`] builds dispatch payloads from a few arguments.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -61,6 +63,18 @@ pub struct Recorded {
     pub response: Value,
     /// When the request was complete.
     pub at: Instant,
+    /// The files of a multipart upload (`files[0]` …), in order.
+    pub files: Vec<RecordedFile>,
+}
+
+/// One file of a multipart upload.
+#[derive(Debug, Clone)]
+pub struct RecordedFile {
+    /// The form field (`files[0]`).
+    pub field: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Recorded {
@@ -123,6 +137,9 @@ pub struct FakeOptions {
     /// Close the gateway with 4014 (disallowed intents) when IDENTIFY asks for message content,
     /// as Discord does when the intent is not enabled in the developer portal.
     pub message_content_disallowed: bool,
+    /// The heartbeat interval HELLO announces, in milliseconds (default 1000). Paused-time tests
+    /// that let days pass set it high, so the clock is not stepped through a heartbeat a second.
+    pub heartbeat_interval_ms: Option<u64>,
 }
 
 struct Shared {
@@ -135,6 +152,10 @@ struct Shared {
     intents: AtomicU64,
     next_id: AtomicU64,
     answered: Mutex<HashSet<String>>,
+    /// Messages created with `enforce_nonce`, by (channel, nonce): what a repeat gets back.
+    nonces: Mutex<HashMap<(u64, String), Value>>,
+    /// Channels whose next message is created but never answered (the sender sees a hang).
+    stall: Mutex<HashSet<u64>>,
     /// When each dispatch was written to the socket, by event name.
     sent: Mutex<Vec<(String, Instant)>>,
     gateway_url: String,
@@ -189,6 +210,8 @@ impl FakeDiscord {
             intents: AtomicU64::new(0),
             next_id: AtomicU64::new(1_100_000_000_000_000_000),
             answered: Mutex::new(HashSet::new()),
+            nonces: Mutex::new(HashMap::new()),
+            stall: Mutex::new(HashSet::new()),
             sent: Mutex::new(Vec::new()),
             gateway_url: format!("ws://{gateway}"),
         });
@@ -213,6 +236,26 @@ impl FakeDiscord {
             .dispatch_tx
             .send((event.to_string(), data))
             .expect("the fake's dispatch queue is open while the fake lives");
+    }
+
+    /// The next message posted in `channel` is created (and recorded, and its nonce remembered)
+    /// but never answered, as if Discord accepted it and the connection then died.
+    pub fn stall_next_message_in(&self, channel: u64) {
+        self.shared.stall.lock().unwrap().insert(channel);
+    }
+
+    /// The ids of the distinct messages the bot created in `channel` (a repeat with the same
+    /// nonce and `enforce_nonce` creates none).
+    pub fn created_messages(&self, channel: u64) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for r in self.matching(|r| r.is_message_in(channel) && r.status == 200) {
+            if let Some(id) = r.response["id"].as_str() {
+                if !ids.iter().any(|i| i == id) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        ids
     }
 
     /// Everything recorded so far, in order.
@@ -409,6 +452,7 @@ async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
         let mut content_length = 0usize;
         let mut chunked = false;
         let mut close = false;
+        let mut content_type = String::new();
         loop {
             let mut header = String::new();
             match reader.read_line(&mut header).await {
@@ -428,6 +472,8 @@ async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
                     chunked = true;
                 } else if name == "connection" && value.eq_ignore_ascii_case("close") {
                     close = true;
+                } else if name == "content-type" {
+                    content_type = value.to_string();
                 }
             }
         }
@@ -457,10 +503,25 @@ async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
             }
             body
         };
-        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let (body, files) = match multipart_boundary(&content_type) {
+            Some(boundary) => parse_multipart(&body, &boundary),
+            None => (
+                serde_json::from_slice(&body).unwrap_or(Value::Null),
+                Vec::new(),
+            ),
+        };
         let path = target.split('?').next().unwrap_or("").to_string();
         let path = path.strip_prefix("/api/v10").unwrap_or(&path).to_string();
         let (status, response) = route(&shared, &method, &path, &body);
+        let stalled = status == 200
+            && method == "POST"
+            && path.starts_with("/channels/")
+            && path.ends_with("/messages")
+            && path
+                .split('/')
+                .nth(2)
+                .and_then(|c| c.parse::<u64>().ok())
+                .is_some_and(|c| shared.stall.lock().unwrap().remove(&c));
         shared.record(Recorded {
             method,
             path,
@@ -468,7 +529,12 @@ async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
             status,
             response: response.clone(),
             at: Instant::now(),
+            files,
         });
+        if stalled {
+            // Created, never answered: the client waits until it gives up.
+            std::future::pending::<()>().await;
+        }
         let reason = match status {
             200 => "OK",
             204 => "No Content",
@@ -489,6 +555,74 @@ async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
             return;
         }
     }
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (name, value) = p.trim().split_once('=')?;
+        name.eq_ignore_ascii_case("boundary")
+            .then(|| value.trim_matches('"').to_string())
+    })
+}
+
+/// A multipart body as Discord reads it: `payload_json` is the message, the other parts are files.
+fn parse_multipart(body: &[u8], boundary: &str) -> (Value, Vec<RecordedFile>) {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut payload = Value::Null;
+    let mut files = Vec::new();
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + delimiter.len() <= body.len() {
+        if body[i..].starts_with(&delimiter) {
+            starts.push(i);
+            i += delimiter.len();
+        } else {
+            i += 1;
+        }
+    }
+    for pair in starts.windows(2) {
+        // A part: CRLF, headers, a blank line, the content, CRLF before the next delimiter.
+        let part = &body[pair[0] + delimiter.len()..pair[1]];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        let Some(split) = part.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let headers = String::from_utf8_lossy(&part[..split]).to_string();
+        let content = &part[split + 4..];
+        let header = |name: &str| {
+            headers.lines().find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
+            })
+        };
+        let disposition = header("content-disposition").unwrap_or_default();
+        let param = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                (k == key).then(|| v.trim_matches('"').to_string())
+            })
+        };
+        let field = param("name").unwrap_or_default();
+        if field == "payload_json" {
+            payload = serde_json::from_slice(content).unwrap_or(Value::Null);
+        } else {
+            files.push(RecordedFile {
+                field,
+                filename: param("filename").unwrap_or_default(),
+                content_type: header("content-type").unwrap_or_default(),
+                bytes: content.to_vec(),
+            });
+        }
+    }
+    (payload, files)
 }
 
 fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> (u16, Value) {
@@ -535,7 +669,19 @@ fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> (u16, Value
         }
         ("POST", ["channels", channel, "messages"]) => {
             let channel: u64 = channel.parse().unwrap_or(0);
-            (200, payload::sent_message(shared.id(), channel, body))
+            let nonce = match (&body["nonce"], body["enforce_nonce"].as_bool()) {
+                (Value::String(n), Some(true)) => Some(n.clone()),
+                (Value::Number(n), Some(true)) => Some(n.to_string()),
+                _ => None,
+            };
+            let Some(nonce) = nonce else {
+                return (200, payload::sent_message(shared.id(), channel, body));
+            };
+            let mut nonces = shared.nonces.lock().unwrap();
+            let message = nonces
+                .entry((channel, nonce))
+                .or_insert_with(|| payload::sent_message(shared.id(), channel, body));
+            (200, message.clone())
         }
         ("POST", ["interactions", id, _token, "callback"]) => {
             if shared.answered.lock().unwrap().insert(id.to_string()) {
@@ -574,7 +720,10 @@ async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
     };
     let (mut sink, mut source) = ws.split();
     if sink
-        .send(op(10, json!({"heartbeat_interval": 1000})))
+        .send(op(
+            10,
+            json!({"heartbeat_interval": shared.options.heartbeat_interval_ms.unwrap_or(1000)}),
+        ))
         .await
         .is_err()
     {
@@ -609,6 +758,7 @@ async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
         status: 0,
         response: Value::Null,
         at: Instant::now(),
+        files: Vec::new(),
     });
     if shared.options.message_content_disallowed && intents & intents::MESSAGE_CONTENT != 0 {
         let frame = CloseFrame {

@@ -69,10 +69,25 @@ impl RunningBot {
 
     /// Starts the bot with a whole config (see [`config`]), as `hingebot run` does, and waits until it is ready.
     pub async fn start_with_config(fake: &FakeDiscord, config: Config) -> RunningBot {
+        RunningBot::start_with_clock(
+            fake,
+            config,
+            std::sync::Arc::new(hingebot::daily_tips::SystemClock),
+        )
+        .await
+    }
+
+    /// Like [`RunningBot::start_with_config`], with the clock the bot counts replies and
+    /// schedules posts by (a `TokioClock` in paused-time tests).
+    pub async fn start_with_clock(
+        fake: &FakeDiscord,
+        config: Config,
+        clock: std::sync::Arc<dyn hingebot::daily_tips::Clock>,
+    ) -> RunningBot {
         let (stop, stopped) = oneshot::channel::<()>();
         let token = Token::parse(TOKEN, "test").expect("a well-formed token");
         let task = tokio::spawn(async move {
-            hingebot::discord::run(&config, token, async {
+            hingebot::discord::run_with_clock(&config, token, clock, async {
                 let _ = stopped.await;
             })
             .await
@@ -86,12 +101,17 @@ impl RunningBot {
     }
 
     /// Asks the bot to shut down (as SIGTERM does) and waits for it to finish.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.stop_within(TIMEOUT).await
+    }
+
+    /// [`RunningBot::stop`], waiting up to `limit` (a post in progress may take its send timeout).
+    pub async fn stop_within(mut self, limit: Duration) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         let task = self.task.take().expect("stopped once");
-        tokio::time::timeout(TIMEOUT, task)
+        tokio::time::timeout(limit, task)
             .await
             .expect("the bot stops within the timeout")
             .expect("the bot task does not panic")
