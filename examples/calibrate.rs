@@ -1,35 +1,39 @@
-//! Calibrates the matcher's thresholds: ranks every question once, then sweeps the decision settings.
+//! Calibrates the hybrid matcher's thresholds: ranks every question of the given sets once (with
+//! the sentence encoder, as the assistant does), then sweeps answer and suggest thresholds.
 //!
-//! Question sets: a labelled JSONL file (the development set), off-topic chatter
-//! (`tests/data/offtopic.jsonl`), and a leave-one-out run over the knowledge base's own questions —
-//! each asked against an index built without it, which measures generalisation to new wordings.
+//! Tune on tune sets only: the holdout (`tests/data/real-holdout.jsonl`) is for reporting.
+//! Off-topic chatter (`tests/data/offtopic.jsonl`) is always added.
 //!
-//! `cargo run --release --example calibrate -- tests/data/dev.jsonl [--misses]`
+//! `cargo run --release --example calibrate -- tests/data/real-tune.jsonl tests/data/dev.jsonl [--misses]`
 
 use hingebot::config::MatcherSettings;
 use hingebot::eval::{is_right, parse_cases, CaseKind};
-use hingebot::knowledge::Category;
-use hingebot::matcher::{decide, Match};
+use hingebot::matcher::semantic::{default_model_dir, Encoder};
+use hingebot::matcher::{decide, normalize, Match, Scoring, Thresholds};
 use hingebot::safety::{Verdict, RED_FLAGS_ID};
 use hingebot::{Assistant, KnowledgeBase, Reply, ReplyKind};
 use std::sync::Arc;
 
-/// One question with its ranked entries (ids, best first) and what counts as right.
+/// One question, ranked once, with what counts as right.
 struct Ranked {
     question: String,
     kind: CaseKind,
     expected: Vec<String>,
-    ranked: Vec<(usize, f32)>,
-    verdict: Verdict,
+    found: Match,
+    /// The rules or the semantic net raised a warning.
+    warned: bool,
+    /// The rules noticed only a soft sign (a strain).
+    cautioned: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_misses = args.iter().any(|a| a == "--misses");
-    let kb = Arc::new(KnowledgeBase::load(std::path::Path::new("knowledge"))?);
+    let kb = Arc::new(KnowledgeBase::bundled()?);
     let defaults = MatcherSettings::default();
-    let assistant = Assistant::new(Arc::clone(&kb), defaults.clone());
-    let rank = |a: &Assistant, q: &str| a.matcher().find(q, &defaults).ranked;
+    let mut assistant = Assistant::new(Arc::clone(&kb), defaults.clone());
+    assistant.add_encoder(Arc::new(Encoder::load(&default_model_dir())?), None)?;
+    let matcher = assistant.matcher();
 
     let mut sets: Vec<(String, Vec<Ranked>)> = Vec::new();
     for file in args
@@ -41,46 +45,34 @@ fn main() -> anyhow::Result<()> {
         let cases = parse_cases(&std::fs::read_to_string(file)?)?;
         let ranked = cases
             .into_iter()
-            .map(|c| Ranked {
-                ranked: rank(&assistant, &c.q),
-                verdict: assistant.triage().verdict(&c.q),
-                question: c.q,
-                kind: c.kind,
-                expected: c.ids,
+            .map(|c| {
+                let verdict = assistant.triage().verdict(&c.q);
+                let view = matcher.semantic_view(&c.q);
+                let net = view.as_ref().and_then(|v| {
+                    assistant
+                        .triage()
+                        .net_warning(matcher.net_groups(), &v.groups)
+                });
+                let found = matcher.find_with(
+                    &c.q,
+                    &normalize(&c.q),
+                    view.as_ref(),
+                    &defaults,
+                    Scoring::Hybrid,
+                );
+                Ranked {
+                    warned: matches!(verdict, Verdict::Warning(_)) || net.is_some(),
+                    cautioned: matches!(verdict, Verdict::Caution(_)),
+                    found,
+                    question: c.q,
+                    kind: c.kind,
+                    expected: c.ids,
+                }
             })
             .collect();
         sets.push((file.to_string(), ranked));
     }
-    let mut loo = Vec::new();
-    for (e_idx, entry) in kb.entries().iter().enumerate() {
-        if entry.id == RED_FLAGS_ID {
-            continue;
-        }
-        for (q_idx, question) in entry.questions.iter().enumerate() {
-            let mut entries = kb.entries().to_vec();
-            entries[e_idx].questions.remove(q_idx);
-            let held_out = Arc::new(
-                KnowledgeBase::from_parts(
-                    entries,
-                    Vec::new(),
-                    kb.synonyms().to_vec(),
-                    kb.warning_signs().clone(),
-                )
-                .with_context_words(kb.context_words().to_vec()),
-            );
-            let a = Assistant::new(held_out, defaults.clone());
-            loo.push(Ranked {
-                ranked: rank(&a, question),
-                verdict: assistant.triage().verdict(question),
-                question: question.clone(),
-                kind: CaseKind::Positive,
-                expected: vec![entry.id.clone()],
-            });
-        }
-    }
-    sets.push(("leave-one-out".to_string(), loo));
 
-    // What a triaged message gets, whatever the thresholds.
     let red_flag = Reply {
         kind: ReplyKind::RedFlag,
         entry: Some(RED_FLAGS_ID.to_string()),
@@ -90,49 +82,35 @@ fn main() -> anyhow::Result<()> {
         warning: None,
         caution: None,
     };
-    // What a cautioned message gets when the matcher is not confident.
     let cautioned = kb
         .entry(assistant.triage().caution_entry())
         .map(Reply::picked);
-    let score = |set: &[Ranked], s: &MatcherSettings, misses: bool| -> (f64, f64, f64) {
-        let (mut pos, mut pos_ok, mut neg, mut neg_ok) = (0, 0, 0, 0);
+    let score = |set: &[Ranked], t: &Thresholds, misses: bool| -> (f64, f64, f64) {
+        let (mut pos, mut pos_ok, mut neg, mut neg_ok, mut red, mut red_ok) = (0, 0, 0, 0, 0, 0);
         for r in set {
-            let redflag = matches!(r.verdict, Verdict::Warning(_));
-            let reply = if redflag {
+            let reply = if r.warned {
                 red_flag.clone()
             } else {
                 let reply = assistant.reply_for(&Match {
-                    decision: decide(&r.ranked, s),
-                    ranked: r.ranked.clone(),
-                    terms: Vec::new(),
+                    decision: decide(&r.found.ranked, t, defaults.max_suggestions),
+                    ..r.found.clone()
                 });
-                match (&r.verdict, &cautioned) {
-                    (Verdict::Caution(_), Some(entry)) if reply.kind != ReplyKind::Answer => {
-                        entry.clone()
-                    }
+                match &cautioned {
+                    Some(entry) if r.cautioned && reply.kind != ReplyKind::Answer => entry.clone(),
                     _ => reply,
                 }
             };
-            // In leave-one-out, a safety entry's question that triage catches is handled right too.
-            let ok = is_right(r.kind, &r.expected, &reply)
-                || (r.kind == CaseKind::Positive
-                    && redflag
-                    && r.expected
-                        .iter()
-                        .any(|e| kb.entry(e).is_some_and(|x| x.category == Category::Safety)));
-            match r.kind {
-                CaseKind::Positive => {
-                    pos += 1;
-                    pos_ok += usize::from(ok);
-                }
-                CaseKind::Negative => {
-                    neg += 1;
-                    neg_ok += usize::from(ok);
-                }
-                CaseKind::Redflag => {}
-            }
+            let ok = is_right(r.kind, &r.expected, &reply);
+            let (n, n_ok) = match r.kind {
+                CaseKind::Positive => (&mut pos, &mut pos_ok),
+                CaseKind::Negative => (&mut neg, &mut neg_ok),
+                CaseKind::Redflag => (&mut red, &mut red_ok),
+            };
+            *n += 1;
+            *n_ok += usize::from(ok);
             if !ok && misses {
                 let top = r
+                    .found
                     .ranked
                     .first()
                     .map(|(i, s)| format!("{} {:.3}", kb.entries()[*i].id, s))
@@ -150,50 +128,75 @@ fn main() -> anyhow::Result<()> {
         (
             ratio(pos_ok, pos),
             ratio(neg_ok, neg),
-            ratio(pos_ok + neg_ok, pos + neg),
+            ratio(pos_ok + neg_ok + red_ok, pos + neg + red),
         )
     };
 
-    println!("with config defaults ({:?}):", defaults);
+    let configured = Thresholds::configured(&defaults);
+    println!("with the configured thresholds ({configured:?}):");
     for (name, set) in &sets {
-        let (p, n, o) = score(set, &defaults, show_misses);
+        let (p, n, o) = score(set, &configured, show_misses);
         println!(
-            "{name:>28}: positives {:.1}%  abstention {:.1}%  overall {:.1}%",
+            "{name:>36}: positives {:.1}%  abstention {:.1}%  overall {:.1}%",
             p * 100.0,
             n * 100.0,
             o * 100.0
         );
     }
 
-    let mut grid = Vec::new();
-    for st in (10..=45).step_by(1).map(|x| x as f32 / 100.0) {
-        for at in (30..=70).step_by(5).map(|x| x as f32 / 100.0) {
-            if at < st {
-                continue;
-            }
-            let s = MatcherSettings {
-                suggest_threshold: st,
-                answer_threshold: at,
-                ..defaults.clone()
-            };
-            let figures: Vec<(f64, f64, f64)> =
-                sets.iter().map(|(_, set)| score(set, &s, false)).collect();
-            let neg_ok = figures.iter().all(|f| f.1 >= 0.9);
-            let mean: f64 = figures.iter().map(|f| f.2).sum::<f64>() / figures.len() as f64;
-            grid.push((neg_ok, mean, st, at, figures));
-        }
-    }
-    grid.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
-    println!("\nbest settings (abstention >= 90% on every set first, then mean overall):");
-    for (neg_ok, mean, st, at, figures) in grid.iter().take(8) {
+    println!(
+        "\nby suggest threshold (answer {:.2}, margin {:.2}): overall per set, then the mean",
+        configured.answer, configured.margin
+    );
+    for suggest in (18..=40).map(|x| x as f32 / 100.0) {
+        let t = Thresholds {
+            suggest,
+            answer: configured.answer.max(suggest),
+            ..configured
+        };
+        let figures: Vec<(f64, f64, f64)> =
+            sets.iter().map(|(_, set)| score(set, &t, false)).collect();
+        let mean: f64 = figures.iter().map(|f| f.2).sum::<f64>() / figures.len() as f64;
         let f: Vec<String> = figures
             .iter()
             .map(|f| format!("{:.1}/{:.1}", f.0 * 100.0, f.1 * 100.0))
             .collect();
         println!(
-            "  suggest {st:.2} answer {at:.2}: mean {:.1}% abst-ok {neg_ok} [pos/abst per set: {}]",
+            "  suggest {suggest:.2}: mean {:.1}% [pos/abst per set: {}]",
             mean * 100.0,
             f.join(", ")
+        );
+    }
+
+    println!("\nby answer threshold (margin {:.2}): how often questions in scope are answered outright, and how often that answer is right", configured.margin);
+    for answer in (30..=70).step_by(2).map(|x| x as f32 / 100.0) {
+        let (mut asked, mut answered, mut right, mut wrongly) = (0, 0, 0, 0);
+        for r in sets.iter().flat_map(|(_, set)| set).filter(|r| !r.warned) {
+            let t = Thresholds {
+                answer,
+                ..configured
+            };
+            let decision = decide(&r.found.ranked, &t, defaults.max_suggestions);
+            let reply = assistant.reply_for(&Match {
+                decision,
+                ..r.found.clone()
+            });
+            if r.kind == CaseKind::Positive {
+                asked += 1;
+            }
+            if reply.kind == ReplyKind::Answer {
+                answered += usize::from(r.kind == CaseKind::Positive);
+                if is_right(r.kind, &r.expected, &reply) {
+                    right += 1;
+                } else {
+                    wrongly += 1;
+                }
+            }
+        }
+        println!(
+            "  answer {answer:.2}: {:.1}% of in-scope questions answered outright; {:.1}% of outright answers right",
+            100.0 * answered as f64 / asked.max(1) as f64,
+            100.0 * right as f64 / (right + wrongly).max(1) as f64
         );
     }
     Ok(())

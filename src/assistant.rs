@@ -2,9 +2,11 @@
 
 use crate::config::MatcherSettings;
 use crate::knowledge::KnowledgeBase;
-use crate::matcher::{normalize, Decision, Match, Matcher};
+use crate::matcher::semantic::{Encoder, Semantic, SemanticError};
+use crate::matcher::{normalize, Decision, Match, Matcher, Scoring};
 use crate::safety::{Caution, Triage, Verdict, Warning, RED_FLAGS_ID};
 use serde::Serialize;
+use std::path::Path;
 use std::sync::Arc;
 
 /// What kind of reply the assistant decided on.
@@ -70,10 +72,22 @@ pub struct Assistant {
     matcher: Matcher,
     triage: Triage,
     settings: MatcherSettings,
+    scoring: Scoring,
+    semantic_off: Option<String>,
+}
+
+/// Whether hybrid scoring has its sentence encoder.
+#[derive(Debug)]
+pub enum SemanticStatus<'a> {
+    /// The model is loaded, with every stored question's vector.
+    Active(&'a Semantic),
+    /// Words only, and why.
+    Off(&'a str),
 }
 
 impl Assistant {
-    /// Builds the assistant (its search index and compiled warning signs) over a loaded knowledge base.
+    /// Builds the assistant (its search index and compiled warning signs) over a loaded knowledge
+    /// base. It scores lexically until [`Assistant::with_encoder`] adds the sentence encoder.
     pub fn new(kb: Arc<KnowledgeBase>, settings: MatcherSettings) -> Self {
         let matcher = Matcher::new(&kb);
         let triage = Triage::new(kb.warning_signs());
@@ -82,6 +96,51 @@ impl Assistant {
             matcher,
             triage,
             settings,
+            scoring: Scoring::Hybrid,
+            semantic_off: None,
+        }
+    }
+
+    /// Adds the sentence encoder (hybrid scoring and the semantic safety net), with the stored
+    /// questions' vectors read from, and kept up to date in, `cache` when given.
+    /// On an error the assistant is unchanged (lexical scoring).
+    pub fn add_encoder(
+        &mut self,
+        encoder: Arc<Encoder>,
+        cache: Option<&Path>,
+    ) -> Result<(), SemanticError> {
+        self.matcher = Matcher::new(&self.kb).with_encoder(&self.kb, encoder, cache)?;
+        self.semantic_off = None;
+        Ok(())
+    }
+
+    /// Notes why the sentence encoder is not in use, for `--explain`.
+    pub fn note_semantic_off(&mut self, reason: impl Into<String>) {
+        if self.matcher.semantic().is_none() {
+            self.semantic_off = Some(reason.into());
+        }
+    }
+
+    /// Whether the sentence encoder is in use, and if not, why.
+    pub fn semantic_status(&self) -> SemanticStatus<'_> {
+        match (self.matcher.semantic(), &self.semantic_off) {
+            (Some(semantic), _) => SemanticStatus::Active(semantic),
+            (None, Some(reason)) => SemanticStatus::Off(reason),
+            (None, None) => SemanticStatus::Off("no model was loaded"),
+        }
+    }
+
+    /// Scores with only one kind of evidence, for comparisons (`hingebot eval --scoring`).
+    pub fn with_scoring(mut self, scoring: Scoring) -> Self {
+        self.scoring = scoring;
+        self
+    }
+
+    /// How messages are scored: hybrid, unless asked otherwise or the model is missing.
+    pub fn scoring(&self) -> Scoring {
+        match (self.scoring, self.matcher.semantic()) {
+            (Scoring::Hybrid | Scoring::Semantic, None) => Scoring::Lexical,
+            (s, _) => s,
         }
     }
 
@@ -121,7 +180,23 @@ impl Assistant {
             Verdict::Caution(caution) => Some(caution),
             Verdict::Clear => None,
         };
-        let found = self.matcher.find_normalized(&normalized, &self.settings);
+        let view = match self.scoring {
+            Scoring::Lexical => None,
+            _ => self.matcher.semantic_view(text),
+        };
+        if let Some(warning) = view.as_ref().and_then(|v| {
+            self.triage
+                .net_warning(self.matcher.net_groups(), &v.groups)
+        }) {
+            return self.red_flag(warning);
+        }
+        let found = self.matcher.find_with(
+            text,
+            &normalized,
+            view.as_ref(),
+            &self.settings,
+            self.scoring,
+        );
         let mut reply = self.reply_for(&found);
         if caution.is_some() && reply.kind != ReplyKind::Answer {
             if let Some(entry) = self.kb.entry(self.triage.caution_entry()) {

@@ -37,13 +37,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Logs go to stderr, quiet (warnings) unless `RUST_LOG` asks for more.
+/// Logs go to stderr, quiet (warnings) unless `RUST_LOG` asks for more; coloured only on a terminal.
 fn init_logging() {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
@@ -80,7 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval(args) => {
-            eval::run(&setup::load_assistant(&config)?, &args, &mut out)?;
+            eval::run(setup::load_assistant(&config)?, &args, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lift(args) => {

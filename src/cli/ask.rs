@@ -1,9 +1,10 @@
 //! `hingebot ask` and `hingebot chat`: the offline assistant in a terminal or a script.
 
 use super::render::reply_text;
-use crate::assistant::{Assistant, Reply, ReplyKind};
-use crate::matcher::{normalize, Origin};
-use crate::safety::{Caution, Warning};
+use crate::assistant::{Assistant, Reply, ReplyKind, SemanticStatus};
+use crate::matcher::semantic::MODEL_DIR_NAME;
+use crate::matcher::{normalize, Origin, Scoring, Thresholds};
+use crate::safety::{Caution, Warning, NET_MIN_SIMILARITY};
 use clap::Args;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
@@ -82,11 +83,32 @@ fn round(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Prints how a question was understood.
+/// Prints how a question was understood: the model in use, the tokens, the warning signs, and
+/// per entry the fused, lexical and semantic scores.
 pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "\n--- explain")?;
+    match assistant.semantic_status() {
+        SemanticStatus::Active(semantic) => writeln!(
+            out,
+            "semantic model: active ({MODEL_DIR_NAME}, sha256 {}…, {} stored questions)",
+            semantic
+                .encoder()
+                .model_checksum()
+                .get(..12)
+                .unwrap_or_default(),
+            semantic.question_vectors().len()
+        )?,
+        SemanticStatus::Off(reason) => writeln!(out, "semantic model: off ({reason})")?,
+    }
+    let scoring = assistant.scoring();
+    writeln!(out, "scoring: {}", scoring.name())?;
     writeln!(out, "normalized: {}", normalize(question))?;
-    let found = assistant.matcher().find(question, assistant.settings());
+    let found = assistant
+        .matcher()
+        .find(question, assistant.settings(), scoring);
+    if let Some(focus) = &found.focus {
+        writeln!(out, "question sentences: {focus}")?;
+    }
     let tokens: Vec<String> = found
         .terms
         .iter()
@@ -113,15 +135,43 @@ pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> an
             .collect();
         writeln!(out, "warning signs: {}", named.join(", "))?;
     }
-    writeln!(out, "top scores:")?;
-    for (i, score) in found.ranked.iter().take(5) {
-        writeln!(out, "  {:.3}  {}", score, assistant.kb().entries()[*i].id)?;
+    if scoring != Scoring::Lexical {
+        if let Some(view) = assistant.matcher().semantic_view(question) {
+            let closest = assistant
+                .matcher()
+                .net_groups()
+                .iter()
+                .zip(&view.groups)
+                .max_by(|a, b| a.1.total_cmp(b.1));
+            if let Some((group, similarity)) = closest {
+                writeln!(
+                    out,
+                    "warning-sign net: closest {group} {similarity:.3} (raises a warning at {NET_MIN_SIMILARITY:.2})"
+                )?;
+            }
+        }
     }
-    let s = assistant.settings();
+    writeln!(
+        out,
+        "top scores (fused = lexical and semantic weighed together):"
+    )?;
+    writeln!(out, "  fused  lexical  semantic  entry")?;
+    for ((i, score), parts) in found.ranked.iter().zip(&found.components).take(5) {
+        let semantic = parts
+            .semantic
+            .map_or_else(|| "     -".to_string(), |s| format!("{s:6.3}"));
+        writeln!(
+            out,
+            "  {score:.3}  {:.3}    {semantic}    {}",
+            parts.lexical,
+            assistant.kb().entries()[*i].id
+        )?;
+    }
+    let t = Thresholds::of(scoring, assistant.settings());
     writeln!(
         out,
         "thresholds: answer {:.2} (margin {:.2}), suggest {:.2}",
-        s.answer_threshold, s.answer_margin, s.suggest_threshold
+        t.answer, t.margin, t.suggest
     )?;
     Ok(())
 }

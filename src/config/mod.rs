@@ -75,15 +75,27 @@ pub struct MatcherSettings {
     pub suggest_threshold: f32,
     /// How many suggestions at most.
     pub max_suggestions: usize,
+    /// Weigh meaning as well as words with the bundled sentence-embedding model; `false` matches
+    /// on words alone (as does a missing or altered model, with one warning).
+    pub semantic: bool,
+    /// The model folder; unset: `models/all-minilm-l6-v2` beside the binary or in the source tree
+    /// (`HINGEBOT_MODEL_DIR` overrides both).
+    pub model_dir: Option<PathBuf>,
+    /// The file that keeps the stored questions' sentence vectors between starts; unset:
+    /// `question-vectors.bin` in the platform's cache folder.
+    pub vector_cache: Option<PathBuf>,
 }
 
 impl Default for MatcherSettings {
     fn default() -> Self {
         MatcherSettings {
-            answer_threshold: 0.45,
+            answer_threshold: 0.40,
             answer_margin: 0.05,
-            suggest_threshold: 0.25,
+            suggest_threshold: 0.27,
             max_suggestions: 3,
+            semantic: true,
+            model_dir: None,
+            vector_cache: None,
         }
     }
 }
@@ -110,7 +122,7 @@ impl Default for DiscordSettings {
             safety_channels: Vec::new(),
             dev_guild_id: None,
             cooldown_seconds: 30,
-            channel_answer_threshold: 0.6,
+            channel_answer_threshold: 0.52,
             api_base: None,
         }
     }
@@ -344,6 +356,22 @@ impl Config {
                 .ok_or(ConfigError::NoDataFolder),
         }
     }
+}
+
+impl MatcherSettings {
+    /// Where the stored questions' vectors are cached: `vector_cache`, else
+    /// [`default_vector_cache`]; `None` when neither is available (vectors are then encoded at
+    /// every start).
+    pub fn vector_cache_path(&self) -> Option<PathBuf> {
+        self.vector_cache.clone().or_else(default_vector_cache)
+    }
+}
+
+/// `question-vectors.bin` in the platform's cache folder for hingebot (`$XDG_CACHE_HOME/hingebot`
+/// or `~/.cache/hingebot` on Linux).
+pub fn default_vector_cache() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "hingebot")
+        .map(|dirs| dirs.cache_dir().join("question-vectors.bin"))
 }
 
 /// `hingebot.sqlite3` in the platform's data folder for hingebot (`$XDG_DATA_HOME/hingebot` or

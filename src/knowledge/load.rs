@@ -6,7 +6,8 @@ use super::model::{
 };
 use super::problem::{key_offset, FileCheck, Problem};
 use super::signs::{
-    check_warning_signs, ParsedSigns, RawFile as RedFlagsFile, RED_FLAGS_FILE, RED_FLAGS_ID,
+    check_examples, check_warning_signs, ExamplesFile, ParsedExamples, ParsedSigns,
+    RawFile as RedFlagsFile, EXAMPLES_FILE, RED_FLAGS_FILE, RED_FLAGS_ID,
 };
 use crate::toml_pos::line_of;
 use serde::Deserialize;
@@ -238,6 +239,7 @@ impl KnowledgeBase {
         let mut synonyms = Vec::new();
         let mut context_words = Vec::new();
         let mut warning_signs: Option<(usize, ParsedSigns)> = None;
+        let mut examples: Option<(usize, ParsedExamples)> = None;
         for (file_idx, (path, text)) in texts.iter().enumerate() {
             let mut check = FileCheck {
                 path,
@@ -264,6 +266,10 @@ impl KnowledgeBase {
             } else if name == RED_FLAGS_FILE {
                 if let Some(file) = check.parse::<RedFlagsFile>() {
                     warning_signs = check_warning_signs(&mut check, file).map(|s| (file_idx, s));
+                }
+            } else if name == EXAMPLES_FILE {
+                if let Some(file) = check.parse::<ExamplesFile>() {
+                    examples = Some((file_idx, check_examples(&mut check, file)));
                 }
             } else if let Some(file) = check.parse::<EntryFile>() {
                 let stem = name.trim_end_matches(".toml");
@@ -328,7 +334,7 @@ impl KnowledgeBase {
         }
 
         let tips = check_tips(&texts, raw_tips, &first_id, &mut problems, &mut notes);
-        let warning_signs = match warning_signs {
+        let mut warning_signs = match warning_signs {
             Some((file, parsed)) => {
                 let entry = &parsed.signs.caution.entry;
                 if !first_id.contains_key(entry) {
@@ -344,6 +350,16 @@ impl KnowledgeBase {
             }
             None => WarningSigns::default(),
         };
+        if let Some((file, parsed)) = examples {
+            let (path, text) = &texts[file];
+            let mut check = FileCheck {
+                path,
+                text,
+                problems: &mut problems,
+                notes: &mut notes,
+            };
+            warning_signs.examples = parsed.checked(&mut check, &warning_signs);
+        }
         let red_flags = parsed
             .iter()
             .find(|p| p.entry.id == RED_FLAGS_ID)

@@ -11,7 +11,7 @@ mod signs;
 pub use load::KnowledgeError;
 pub use model::{
     Category, CautionText, Citation, Concern, Entry, KnowledgeBase, SignGroup, SignRule, Source,
-    SourceKind, SynonymGroup, Tier, Tip, WarningSigns,
+    SourceKind, SynonymGroup, Tier, Tip, WarningExample, WarningSigns,
 };
 pub use problem::Problem;
 pub use signs::RED_FLAGS_ID;

@@ -278,13 +278,25 @@ pub struct CautionText {
     pub entry: String,
 }
 
-/// The warning-sign triage data (`red-flags.toml`): tier headlines, the caution, the sign groups.
+/// The warning-sign triage data (`red-flags.toml`): tier headlines, the caution, the sign groups;
+/// and the exemplars of the semantic safety net (`warning-sign-examples.toml`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WarningSigns {
     /// One headline per tier, in [`Tier::ALL`] order.
     headlines: [String; 3],
     pub caution: CautionText,
     pub groups: Vec<SignGroup>,
+    /// Sentences describing a tiered sign in everyday words; a message close enough in meaning to
+    /// one fires its group even when no rule does.
+    pub examples: Vec<WarningExample>,
+}
+
+/// One exemplar of the semantic safety net.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WarningExample {
+    /// The id of a tiered group of `red-flags.toml`.
+    pub group: String,
+    pub text: String,
 }
 
 impl WarningSigns {
@@ -298,6 +310,7 @@ impl WarningSigns {
             headlines: Tier::ALL.map(headline),
             caution,
             groups,
+            examples: Vec::new(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Reads `red-flags.toml`, the warning-sign triage data: tier headlines, the caution, named word
 //! lists and the sign groups' rules, checked with file and line and written out for the engine.
 
-use super::model::{CautionText, Concern, SignGroup, SignRule, Tier, WarningSigns};
+use super::model::{CautionText, Concern, SignGroup, SignRule, Tier, WarningExample, WarningSigns};
 use super::problem::FileCheck;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -9,6 +9,9 @@ use toml::Spanned;
 
 /// The file that holds the warning-sign data.
 pub(super) const RED_FLAGS_FILE: &str = "red-flags.toml";
+
+/// The file that holds the semantic safety net's exemplars (optional).
+pub(super) const EXAMPLES_FILE: &str = "warning-sign-examples.toml";
 
 /// The entry every warning card shows after its lead. The knowledge base must have it, in
 /// category `safety`: loading fails otherwise.
@@ -637,5 +640,93 @@ mod tests {
                 "{pattern}: {got:?}"
             );
         }
+    }
+}
+
+/// `warning-sign-examples.toml`: exemplars of the semantic safety net.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExamplesFile {
+    #[serde(default)]
+    example: Vec<Spanned<RawExample>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExample {
+    group: Option<Spanned<String>>,
+    text: Option<Spanned<String>>,
+}
+
+/// Exemplars as read, each with where its group is written, checked against the groups later.
+pub(super) struct ParsedExamples {
+    examples: Vec<(WarningExample, usize)>,
+}
+
+/// Checks each exemplar on its own: a group and a non-blank text, no text twice.
+pub(super) fn check_examples(check: &mut FileCheck<'_>, file: ExamplesFile) -> ParsedExamples {
+    let mut examples = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for raw in file.example {
+        let start = raw.span().start;
+        let raw = raw.into_inner();
+        let (Some(group), Some(text)) = (raw.group, raw.text) else {
+            check.at(start, None, "an example needs a `group` and a `text`");
+            continue;
+        };
+        let text_offset = text.span().start;
+        let text = text.into_inner().trim().to_string();
+        if text.is_empty() {
+            check.at(text_offset, None, "an example's `text` is blank");
+            continue;
+        }
+        if !seen.insert(text.to_lowercase()) {
+            check.at(
+                text_offset,
+                None,
+                format!("example {text:?} is listed twice"),
+            );
+            continue;
+        }
+        let group_offset = group.span().start;
+        examples.push((
+            WarningExample {
+                group: group.into_inner(),
+                text,
+            },
+            group_offset,
+        ));
+    }
+    ParsedExamples { examples }
+}
+
+impl ParsedExamples {
+    /// The exemplars whose group is a tiered group of `signs` (a soft group or an unknown id is a
+    /// problem reported at the exemplar's line: the net may only add warnings).
+    pub(super) fn checked(
+        self,
+        check: &mut FileCheck<'_>,
+        signs: &WarningSigns,
+    ) -> Vec<WarningExample> {
+        let mut kept = Vec::new();
+        for (example, offset) in self.examples {
+            match signs.groups.iter().find(|g| g.id == example.group) {
+                Some(g) if g.concern.tier().is_some() => kept.push(example),
+                Some(_) => check.at(
+                    offset,
+                    None,
+                    format!(
+                        "group \"{}\" is not tiered: exemplars may only name groups that raise a warning",
+                        example.group
+                    ),
+                ),
+                None => check.at(
+                    offset,
+                    None,
+                    format!("group \"{}\" is not a group of {RED_FLAGS_FILE}", example.group),
+                ),
+            }
+        }
+        kept
     }
 }

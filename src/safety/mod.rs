@@ -15,6 +15,11 @@ pub use crate::knowledge::{Concern, Tier};
 
 pub use crate::knowledge::RED_FLAGS_ID;
 
+/// Cosine similarity at or above which a message counts as describing the same warning sign as an
+/// exemplar of `warning-sign-examples.toml` (the semantic safety net; calibrated on the question
+/// sets, see `docs/matching.md`).
+pub const NET_MIN_SIMILARITY: f32 = 0.7;
+
 /// What a warning's lead starts with, in every adapter.
 pub const WARNING_MARK: &str = "⚠️";
 /// What a caution's lead starts with, in every adapter: an everyday strain, not an alarm.
@@ -162,15 +167,9 @@ impl Triage {
             .into_iter()
             .partition(|s| s.concern.tier().is_some());
         if let Some(tier) = tiered.iter().filter_map(|s| s.concern.tier()).min() {
-            let headline = self
-                .headlines
-                .iter()
-                .find(|(t, _)| *t == tier)
-                .map(|(_, h)| h.clone())
-                .unwrap_or_default();
             return Verdict::Warning(Warning {
                 tier,
-                headline,
+                headline: self.headline(tier),
                 signs: tiered,
             });
         }
@@ -182,6 +181,35 @@ impl Triage {
                 signs: soft,
             })
         }
+    }
+
+    /// The warning the semantic safety net adds: for each exemplar group (`groups`, with the
+    /// message's best cosine to its exemplars in `similarities`) at or above
+    /// [`NET_MIN_SIMILARITY`], that group's sign; the most urgent tier wins. `None` when no group is
+    /// close enough. It only ever adds a warning: the rules' verdict is decided before it.
+    pub fn net_warning(&self, groups: &[String], similarities: &[f32]) -> Option<Warning> {
+        let mut signs: Vec<Sign> = groups
+            .iter()
+            .zip(similarities)
+            .filter(|(_, &s)| s >= NET_MIN_SIMILARITY)
+            .filter_map(|(g, _)| self.signs.iter().find(|s| &s.group == g).cloned())
+            .filter(|s| s.concern.tier().is_some())
+            .collect();
+        signs.sort_by_key(|s| s.concern.tier().map_or(Tier::ALL.len(), |t| t as usize));
+        let tier = signs.first()?.concern.tier()?;
+        Some(Warning {
+            tier,
+            headline: self.headline(tier),
+            signs,
+        })
+    }
+
+    fn headline(&self, tier: Tier) -> String {
+        self.headlines
+            .iter()
+            .find(|(t, _)| *t == tier)
+            .map(|(_, h)| h.clone())
+            .unwrap_or_default()
     }
 
     /// The entry a cautioned message gets when the matcher has no confident answer.

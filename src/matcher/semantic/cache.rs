@@ -50,6 +50,9 @@ pub struct CacheStats {
     pub encoded: usize,
     /// Cached vectors of texts no longer present, left out of the rewritten file.
     pub dropped: usize,
+    /// Of `reused`, the vectors taken from the model folder's copy for the bundled knowledge
+    /// base ([`Encoder::seed_path`]) rather than the cache file.
+    pub seeded: usize,
     /// Whether the cache file was (re)written.
     pub written: bool,
 }
@@ -68,7 +71,9 @@ impl QuestionVectors {
     /// The file is rewritten (to a temporary file, then renamed over it) only when something
     /// changed: a text was encoded, or a cached one is no longer present. Cache problems never
     /// fail this: an unusable file is ignored with a warning and rebuilt, an unwritable place is
-    /// a warning. `None` encodes everything and writes nothing. Only encoding itself can fail.
+    /// a warning. Texts the cache lacks are taken from the model folder's vectors of the bundled
+    /// knowledge base ([`Encoder::seed_path`]) when it has them, and encoded otherwise. `None`
+    /// uses only those and writes nothing. Only encoding itself can fail.
     pub fn load_or_build(
         encoder: &Encoder,
         cache_path: Option<&Path>,
@@ -102,7 +107,19 @@ impl QuestionVectors {
             .iter()
             .map(|key| cached.remove(key).unwrap_or_default())
             .collect();
-        let missing: Vec<usize> = (0..keys.len()).filter(|&s| vectors[s].is_empty()).collect();
+        let mut missing: Vec<usize> = (0..keys.len()).filter(|&s| vectors[s].is_empty()).collect();
+        let seed = encoder.seed_path();
+        if !missing.is_empty() && cache_path != Some(seed) {
+            let mut seeded = read_seed(seed, dim, &fingerprint);
+            missing.retain(|&s| match seeded.remove(&keys[s]) {
+                Some(vector) => {
+                    vectors[s] = vector;
+                    stats.seeded += 1;
+                    false
+                }
+                None => true,
+            });
+        }
         stats.reused = keys.len() - missing.len();
         stats.encoded = missing.len();
         let mut missing_texts: Vec<&str> = vec![""; missing.len()];
@@ -117,7 +134,7 @@ impl QuestionVectors {
         }
 
         if let Some(path) = cache_path {
-            if stats.encoded > 0 || stats.dropped > 0 {
+            if stats.encoded > 0 || stats.dropped > 0 || stats.seeded > 0 {
                 let bytes = encode_file(dim, &fingerprint, &keys, &vectors);
                 match write_atomically(path, &bytes) {
                     Ok(()) => stats.written = true,
@@ -160,6 +177,18 @@ impl QuestionVectors {
     pub fn iter(&self) -> impl Iterator<Item = &[f32]> {
         self.data.chunks_exact(self.dim.max(1))
     }
+}
+
+/// The model folder's vectors of the bundled knowledge base, or none: a missing file is normal
+/// (a model folder without one), an unusable one is a debug note (the vectors are encoded).
+fn read_seed(path: &Path, dim: usize, fingerprint: &[u8; 32]) -> HashMap<Key, Vec<f32>> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return HashMap::new();
+    };
+    decode_file(&bytes, dim, fingerprint).unwrap_or_else(|problem| {
+        tracing::debug!("not using {}: {problem}", path.display());
+        HashMap::new()
+    })
 }
 
 /// The cached vectors in `path`, or none (with one warning) if the file is unusable.

@@ -6,7 +6,7 @@ use super::error::SemanticError;
 use super::files::{hex, ModelFiles};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tokenizers::{Tokenizer, TruncationParams};
 
 /// Texts longer than this many tokens (including `[CLS]` and `[SEP]`) are cut to their start.
@@ -21,7 +21,14 @@ pub struct Encoder {
     bert: Bert,
     model_checksum: String,
     fingerprint: [u8; 32],
+    /// The model folder's vectors of the bundled knowledge base ([`SEED_FILE`]).
+    seed: PathBuf,
 }
+
+/// The file in the model folder with the vectors of the bundled knowledge base's stored
+/// questions and warning-sign exemplars, so that even a first start encodes nothing
+/// (`scripts/refresh-vectors` rewrites it after a knowledge base edit; a test checks it is current).
+pub const SEED_FILE: &str = "question-vectors.bin";
 
 impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,7 +88,14 @@ impl Encoder {
             bert,
             model_checksum: model_file.sha256,
             fingerprint,
+            seed: dir.join(SEED_FILE),
         })
+    }
+
+    /// Where the model folder's vectors of the bundled knowledge base are ([`SEED_FILE`]; the file
+    /// may be missing).
+    pub fn seed_path(&self) -> &Path {
+        &self.seed
     }
 
     /// The sentence vector of `text`: unit length, [`dim`](Encoder::dim) numbers.

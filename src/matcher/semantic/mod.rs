@@ -26,7 +26,7 @@ mod kernels;
 mod linear;
 
 pub use cache::{CacheStats, QuestionVectors, FORMAT_VERSION};
-pub use encoder::{Encoder, MAX_TOKENS};
+pub use encoder::{Encoder, MAX_TOKENS, SEED_FILE};
 pub use error::SemanticError;
 pub use files::{default_model_dir, sha256_hex, MODEL_DIR_ENV, MODEL_DIR_NAME};
 
@@ -80,6 +80,7 @@ impl Semantic {
             reused = cache_stats.reused,
             encoded = cache_stats.encoded,
             dropped = cache_stats.dropped,
+            seeded = cache_stats.seeded,
             "question vectors ready"
         );
         Ok(Semantic {
