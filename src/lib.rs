@@ -26,7 +26,9 @@
 //! - [`setup`]: from the config to the knowledge base, the assistant and the database.
 //! - [`store`]: SQLite persistence (safety channels, feedback, unanswered questions, tip state).
 //! - [`daily_tips`]: the task that posts each channel's daily tip exactly once.
+//! - [`shards`]: which gateway shards a process runs, and which shard a guild is on (Discord's formula).
 //! - [`eval`]: scores the assistant on a labelled question set (`docs/evaluation.md`).
+//! - [`failure_log`]: warnings for failures that repeat during an outage, at most once a minute each.
 //! - [`toml_pos`]: file-and-line positions for TOML messages.
 //!
 //! The adapters:
@@ -43,6 +45,7 @@ pub mod config;
 pub mod daily_tips;
 pub mod discord;
 pub mod eval;
+pub mod failure_log;
 pub mod knowledge;
 pub mod lifting;
 pub mod matcher;
@@ -50,6 +53,7 @@ pub mod privacy;
 pub mod report;
 pub mod safety;
 pub mod setup;
+pub mod shards;
 pub mod store;
 pub mod tips;
 pub mod toml_pos;

@@ -38,8 +38,8 @@ pub(crate) use crate::config::error_chain;
 pub use crate::config::{DatabaseLocation, LocationError, PostgresUrl};
 pub use feedback::{EntryVotes, RecordedVote, UserHasher, Vote};
 pub use tips::{
-    tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, SubscriptionChange, TipClaim,
-    TipClaimRequest, TipLease, TipSubscription,
+    tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, NewTipSubscription, SubscriptionChange,
+    TipClaim, TipClaimRequest, TipLease, TipSubscription,
 };
 pub use unanswered::UnansweredCount;
 
@@ -166,6 +166,11 @@ impl Store {
         }
     }
 
+    /// Whether the database answers a trivial query (for the health endpoint).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, db => db.ping().await)
+    }
+
     /// Finishes pending work (SQLite: checkpoints the WAL into the main file) and closes the pool;
     /// called on shutdown. Later calls fail with [`StoreError::Pool`].
     pub async fn close(&self) -> Result<(), StoreError> {
@@ -262,8 +267,13 @@ impl Store {
         schedule: &TipSchedule,
         now: Timestamp,
     ) -> Result<SubscriptionChange, StoreError> {
+        let subscription = NewTipSubscription {
+            channel_id,
+            guild_id: None,
+            schedule: schedule.clone(),
+        };
         let changes = self
-            .upsert_tip_subscriptions(&[(channel_id, schedule.clone())], now)
+            .upsert_tip_subscriptions(std::slice::from_ref(&subscription), now)
             .await?;
         changes
             .into_iter()
@@ -272,9 +282,10 @@ impl Store {
     }
 
     /// [`Store::upsert_tip_subscription`] for several channels in one transaction: all or none.
+    /// A subscription's guild, when given, is recorded (whatever the change).
     pub async fn upsert_tip_subscriptions(
         &self,
-        subscriptions: &[(u64, TipSchedule)],
+        subscriptions: &[NewTipSubscription],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
         dispatch!(self, db => db.upsert_tip_subscriptions(subscriptions, now).await)
