@@ -949,6 +949,7 @@ async fn without_the_message_content_intent_mentions_and_slash_commands_still_wo
     within(Duration::from_secs(60), async {
         let fake = FakeDiscord::start_with(FakeOptions {
             message_content_disallowed: true,
+            ..FakeOptions::default()
         })
         .await;
         let (_dir, db) = temp_db();

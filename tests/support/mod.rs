@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_discord;
+pub mod logs;
 
 use hingebot::config::{Config, DiscordSettings};
 use hingebot::discord::Token;
@@ -69,13 +70,29 @@ impl RunningBot {
 
     /// Starts the bot with a whole config (see [`config`]), as `hingebot run` does, and waits until it is ready.
     pub async fn start_with_config(fake: &FakeDiscord, config: Config) -> RunningBot {
+        RunningBot::start_with_client(fake, config, None).await
+    }
+
+    /// Like [`RunningBot::start_with_config`], sending REST calls through `client` when given
+    /// (e.g. [`FakeDiscord::discord_client`], with `discord.api_base` unset: the production path,
+    /// serenity's ratelimiter on).
+    pub async fn start_with_client(
+        fake: &FakeDiscord,
+        config: Config,
+        client: Option<reqwest::Client>,
+    ) -> RunningBot {
         let (stop, stopped) = oneshot::channel::<()>();
         let token = Token::parse(TOKEN, "test").expect("a well-formed token");
         let task = tokio::spawn(async move {
-            hingebot::discord::run(&config, token, async {
+            let stopped = async {
                 let _ = stopped.await;
-            })
-            .await
+            };
+            match client {
+                Some(client) => {
+                    hingebot::discord::run_with_client(&config, token, client, stopped).await
+                }
+                None => hingebot::discord::run(&config, token, stopped).await,
+            }
         });
         let bot = RunningBot {
             stop: Some(stop),
