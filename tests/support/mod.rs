@@ -4,6 +4,7 @@
 
 pub mod fake_discord;
 pub mod logs;
+pub mod process;
 
 use hingebot::config::{Config, DiscordSettings};
 use hingebot::discord::Token;
