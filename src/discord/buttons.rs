@@ -8,6 +8,9 @@ use crate::store::Vote;
 use poise::serenity_prelude as serenity;
 use serenity::{ComponentInteractionDataKind, CreateInteractionResponse};
 
+/// Discord wants an answer to a click within 3 seconds: a database that hangs must not cost it.
+const VOTE_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn entry_response(bot: &Bot, id: &str) -> CreateInteractionResponse {
     let kb = bot.assistant.kb();
     let message = match kb.entry(id) {
@@ -61,10 +64,14 @@ pub async fn handle(
         Action::Vote(vote, entry_id) => {
             let reply_id = interaction.message.id.get();
             let user_hash = bot.users.hash(interaction.user.id.get());
-            let recorded = bot
-                .store
-                .record_vote(reply_id, &user_hash, &entry_id, vote)
-                .await;
+            let write = bot.store.record_vote(reply_id, &user_hash, &entry_id, vote);
+            let recorded = match tokio::time::timeout(VOTE_WRITE_TIMEOUT, write).await {
+                Ok(recorded) => recorded.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "the database did not answer within {} s",
+                    VOTE_WRITE_TIMEOUT.as_secs()
+                )),
+            };
             let text = match (bot.write_failures.track("record a vote", recorded), vote) {
                 (Ok(()), Vote::Up) => "Thanks! Glad it helped. 👍",
                 (Ok(()), Vote::Down) => "Thanks for telling me. 👎 The people who keep me up to date will look at this answer.",

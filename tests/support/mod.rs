@@ -2,6 +2,7 @@
 //! starts it.
 #![allow(dead_code, unused_imports)]
 
+pub mod db_proxy;
 pub mod fake_discord;
 pub mod logs;
 pub mod process;
