@@ -249,6 +249,8 @@ struct Shared {
     /// Recent channel message times per channel, for the rate-limit bucket.
     buckets: Mutex<HashMap<u64, VecDeque<Instant>>>,
     faults: Mutex<Vec<FaultRule>>,
+    /// How long the next IDENTIFY waits for its READY.
+    ready_delay: Mutex<Option<Duration>>,
     /// When each dispatch was written to the socket, by event name.
     sent: Mutex<Vec<(String, Instant)>>,
     /// When each dispatch was first written, by the `id` in its data (messages, interactions).
@@ -341,6 +343,7 @@ impl FakeDiscord {
             nonces: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
+            ready_delay: Mutex::new(None),
             sent: Mutex::new(Vec::new()),
             sent_ids: Mutex::new(HashMap::new()),
             gateway_url: format!("ws://{gateway}"),
@@ -447,6 +450,11 @@ impl FakeDiscord {
     /// its session. Returns whether there was one.
     pub fn invalidate_session(&self, shard: u32) -> bool {
         self.control(shard, Control::InvalidateSession)
+    }
+
+    /// Makes the next IDENTIFY wait this long for its READY (the shard stays "identifying").
+    pub fn delay_next_ready(&self, delay: Duration) {
+        *self.shared.ready_delay.lock().unwrap() = Some(delay);
     }
 
     fn control(&self, shard: u32, control: Control) -> bool {
@@ -1259,6 +1267,10 @@ where
         .lock()
         .unwrap()
         .insert(shard, control.clone());
+    let delay = shared.ready_delay.lock().unwrap().take();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let frame = dispatch_frame(shared, &session_id, "READY", &ready)?;
     sink.send(WsMessage::Text(frame)).await.ok()?;
     Some((session_id, shard, intents))
