@@ -26,6 +26,15 @@ SENTENCES = [
     "from pallets onto the conveyor, some of them are like 20kg. The induction video just said "
     "bend your knees, keep your back straight. Is there a better technique? My knees are killing "
     "me by the end of the week and my lower back feels tight every morning.",
+    # Longer than MAX_TOKENS (162 tokens): the vector of its first 128.
+    "Long post, sorry. I've been working in a warehouse for about three years, mostly picking "
+    "orders and loading trucks, and for the last few months my lower back has been getting worse. "
+    "It starts out fine in the morning but after a few hours of lifting cartons off the bottom "
+    "shelf I get this dull ache across my lower back, and by the end of the week it's stiff when I "
+    "get out of bed. I've tried bending my knees like they told us in training but with the "
+    "heavier boxes my knees hurt too. A coworker said I should learn the hip hinge and brace my "
+    "core instead. How do I actually do that, and is it safe to keep lifting while my back is "
+    "sore, or should I ask for lighter duties until it settles down?",
 ]
 # sentence-transformers' published output for this sentence (first five dimensions): the
 # forward pass below must reproduce it before its vectors are trusted.

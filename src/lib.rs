@@ -24,9 +24,14 @@
 //!
 //! - [`config`]: typed settings from `config.toml`, every default in one place.
 //! - [`setup`]: from the config to the knowledge base, the assistant and the database.
-//! - [`store`]: SQLite persistence (safety channels, feedback, unanswered questions, tip state).
+//! - [`store`]: SQLite or PostgreSQL persistence (safety channels, feedback, unanswered questions,
+//!   usage counts, tip and digest state).
 //! - [`daily_tips`]: the task that posts each channel's daily tip exactly once.
 //! - [`shards`]: which gateway shards a process runs, and which shard a guild is on (Discord's formula).
+//! - [`usage`], [`privacy`] and [`report`]: the safety manager's figures (counts only, masked
+//!   unanswered questions) and their HTML, CSV, chart and digest renderings.
+//! - [`weekly_digest`]: the task that posts each curator channel's weekly digest exactly once, and
+//!   purges usage rows past their retention.
 //! - [`eval`]: scores the assistant on a labelled question set (`docs/evaluation.md`).
 //! - [`failure_log`]: warnings for failures that repeat during an outage, at most once a minute each.
 //! - [`toml_pos`]: file-and-line positions for TOML messages.
@@ -58,6 +63,7 @@ pub mod store;
 pub mod tips;
 pub mod toml_pos;
 pub mod usage;
+pub mod weekly_digest;
 
 pub use assistant::{Assistant, Reply, ReplyKind, Suggestion};
 pub use knowledge::{Entry, KnowledgeBase};

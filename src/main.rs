@@ -96,9 +96,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
+            let kb = setup::load_knowledge(&config)?;
+            let reporting = hingebot::usage::Reporting::from_settings(&config.report)?;
+            let title_of = |id: &str| kb.entry(id).map(|e| e.title.clone());
             store_runtime()?.block_on(async {
                 let store = setup::open_store(&config).await?;
-                report::run(&args, &store, &mut out).await
+                let inputs = report::ReportInputs {
+                    store: &store,
+                    title_of: &title_of,
+                    reporting: &reporting,
+                    now: jiff::Timestamp::now(),
+                };
+                report::run(&args, &inputs, &mut out).await
             })?;
             Ok(ExitCode::SUCCESS)
         }

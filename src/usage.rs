@@ -4,9 +4,14 @@
 //! by [`crate::privacy`] and are shown only once two people asked them or a curator confirmed them.
 //! Everything here is pure: the store fills the row types with `GROUP BY` queries, and
 //! [`UsageReport::build`] turns rows into what the HTML, CSV, JSON and Discord renderers show.
+//! [`Outcome::of`] says how a reply counts; [`Reporting`] which local day it counts on and how
+//! long rows are kept.
 
+use crate::assistant::{Reply, ReplyKind};
+use crate::config::ReportSettings;
 use jiff::civil::Date;
-use jiff::ToSpan;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -69,6 +74,19 @@ impl Outcome {
     /// Reads a stored name.
     pub fn from_name(name: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.name() == name)
+    }
+
+    /// How a reply counts: an answer with a caution as `Caution`, an empty message not at all
+    /// (it was no question). The entry it counts for is [`Reply::first_entry`].
+    pub fn of(reply: &Reply) -> Option<Outcome> {
+        match reply.kind {
+            ReplyKind::Answer if reply.caution.is_some() => Some(Outcome::Caution),
+            ReplyKind::Answer => Some(Outcome::Answer),
+            ReplyKind::Suggest => Some(Outcome::Suggest),
+            ReplyKind::Abstain => Some(Outcome::Abstain),
+            ReplyKind::RedFlag => Some(Outcome::RedFlag),
+            ReplyKind::Empty => None,
+        }
     }
 
     /// What a safety manager calls it.
@@ -261,6 +279,84 @@ pub struct Figures {
     pub votes: Vec<VoteRow>,
     pub tips: Vec<TipRow>,
     pub unanswered: Vec<UnansweredRow>,
+}
+
+/// Why the `[report]` settings cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config: report.timezone: {0}")]
+pub struct ReportingError(String);
+
+/// The `[report]` settings, checked: the time zone whose local days everything is counted by,
+/// and how many of those days are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reporting {
+    zone: TimeZone,
+    zone_name: String,
+    retention_days: u64,
+}
+
+impl Reporting {
+    /// Reads `report.timezone` (an IANA name, as for tips) and `report.retention_days`.
+    pub fn from_settings(settings: &ReportSettings) -> Result<Reporting, ReportingError> {
+        let zone = crate::tips::schedule::parse_time_zone(&settings.timezone)
+            .map_err(|e| ReportingError(e.to_string()))?;
+        Ok(Reporting {
+            zone_name: zone.iana_name().unwrap_or("UTC").to_string(),
+            zone,
+            retention_days: settings.retention_days.max(1),
+        })
+    }
+
+    /// The time zone days are counted in.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
+    /// Its IANA name.
+    pub fn zone_name(&self) -> &str {
+        &self.zone_name
+    }
+
+    /// How many local days (today included) rows are kept.
+    pub fn retention_days(&self) -> u64 {
+        self.retention_days
+    }
+
+    /// The local day `now` falls on: what a reply or vote at `now` is filed under.
+    pub fn day(&self, now: Timestamp) -> Date {
+        now.to_zoned(self.zone.clone()).date()
+    }
+
+    /// The first day still kept on `today`: rows of earlier days are purged.
+    pub fn keep_from(&self, today: Date) -> Date {
+        // jiff refuses spans of millions of days; a retention of centuries keeps everything anyway.
+        let days = i64::try_from(self.retention_days.saturating_sub(1))
+            .unwrap_or(i64::MAX)
+            .min(100 * 366);
+        today.checked_sub(days.days()).unwrap_or(Date::MIN)
+    }
+
+    /// Every day still kept on `today`, as a period (at most [`MAX_PERIOD_DAYS`] long): where a
+    /// curator's look-up of stored questions searches.
+    pub fn kept(&self, today: Date) -> Period {
+        let days = i64::try_from(self.retention_days)
+            .unwrap_or(MAX_PERIOD_DAYS)
+            .min(MAX_PERIOD_DAYS);
+        Period::ending(today, days).unwrap_or(Period {
+            since: today,
+            until: today,
+        })
+    }
+}
+
+impl Default for Reporting {
+    fn default() -> Reporting {
+        Reporting {
+            zone: TimeZone::UTC,
+            zone_name: "UTC".to_string(),
+            retention_days: ReportSettings::default().retention_days,
+        }
+    }
 }
 
 /// Why a period cannot be reported on.
@@ -608,11 +704,32 @@ fn add(a: Change, b: Change) -> Change {
     }
 }
 
-/// The unanswered questions a report may show. The text is masked again here: rows stored
-/// before masking existed, or by an older version, must not leak through a report. Texts that
-/// mask to the same words are merged; their askers are added up, which may count one person
-/// twice, the price of not knowing who asked.
+/// The unanswered questions a report shows: [`showable_unanswered`], at most [`TOP_UNANSWERED`].
 fn shown_unanswered(rows: &[UnansweredRow]) -> Vec<Unanswered> {
+    let mut shown = showable_unanswered(rows);
+    shown.truncate(TOP_UNANSWERED);
+    shown
+}
+
+/// Every unanswered question fit to show, most askers first. The text is masked again here:
+/// rows stored before masking existed, or by an older version, must not leak through a report.
+/// Texts that mask to the same words are merged; their askers are added up, which may count one
+/// person twice, the price of not knowing who asked. Questions asked by fewer than
+/// [`MIN_ASKERS`] people stay hidden until a curator confirms them.
+pub fn showable_unanswered(rows: &[UnansweredRow]) -> Vec<Unanswered> {
+    let (shown, _) = sort_unanswered(rows);
+    shown
+}
+
+/// Unanswered questions still waiting for a curator: asked by fewer than [`MIN_ASKERS`] people
+/// and not confirmed, masked, most asked first. What `hingebot report pending` lists.
+pub fn pending_unanswered(rows: &[UnansweredRow]) -> Vec<Unanswered> {
+    let (_, pending) = sort_unanswered(rows);
+    pending
+}
+
+/// Merges rows by masked text, then splits them into (showable, pending).
+fn sort_unanswered(rows: &[UnansweredRow]) -> (Vec<Unanswered>, Vec<Unanswered>) {
     let mut merged: BTreeMap<String, Unanswered> = BTreeMap::new();
     for row in rows {
         if row.text.trim().is_empty() {
@@ -629,18 +746,18 @@ fn shown_unanswered(rows: &[UnansweredRow]) -> Vec<Unanswered> {
         item.asked = item.asked.saturating_add(row.asked);
         item.confirmed |= row.confirmed;
     }
-    let mut shown: Vec<Unanswered> = merged
+    let (mut shown, mut pending): (Vec<Unanswered>, Vec<Unanswered>) = merged
         .into_values()
-        .filter(|u| u.people >= MIN_ASKERS || u.confirmed)
-        .collect();
-    shown.sort_by(|a, b| {
-        b.people
-            .cmp(&a.people)
-            .then(b.asked.cmp(&a.asked))
-            .then(a.text.cmp(&b.text))
-    });
-    shown.truncate(TOP_UNANSWERED);
-    shown
+        .partition(|u| u.people >= MIN_ASKERS || u.confirmed);
+    for list in [&mut shown, &mut pending] {
+        list.sort_by(|a, b| {
+            b.people
+                .cmp(&a.people)
+                .then(b.asked.cmp(&a.asked))
+                .then(a.text.cmp(&b.text))
+        });
+    }
+    (shown, pending)
 }
 
 /// Questions and votes for one entry on one day: a row of the CSV export.

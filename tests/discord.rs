@@ -917,7 +917,10 @@ async fn the_bot_registers_its_commands_and_asks_for_the_intents_it_needs() {
                 .iter()
                 .map(|c| c["name"].as_str().unwrap())
                 .collect();
-            assert_eq!(names, ["ask", "tip", "topics", "hingebot", "tips", "lift"]);
+            assert_eq!(
+                names,
+                ["ask", "tip", "topics", "hingebot", "tips", "digest", "lift"]
+            );
             let hingebot = &registered.body[3];
             let subs: Vec<&str> = hingebot["options"]
                 .as_array()
@@ -929,6 +932,16 @@ async fn the_bot_registers_its_commands_and_asks_for_the_intents_it_needs() {
             // /tips is for channel managers only: hidden from everyone else (Manage Channels = 1 << 4).
             let tips = &registered.body[4];
             assert_eq!(tips["default_member_permissions"], "16", "{tips}");
+            // /digest is for server managers only (Manage Server = 1 << 5).
+            let digest = &registered.body[5];
+            assert_eq!(digest["default_member_permissions"], "32", "{digest}");
+            let subs: Vec<&str> = digest["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(subs, ["subscribe", "unsubscribe", "status"]);
             assert!(hingebot["default_member_permissions"].is_null());
             let identify = fake
                 .expect_request("IDENTIFY", |r| r.is("WS", "IDENTIFY"), TIMEOUT)
@@ -1109,22 +1122,53 @@ fn hingebot_run(config: &std::path::Path, token: Option<&str>, api_base: &str) -
     if let Some(t) = token {
         cmd.env("DISCORD_TOKEN", t);
     }
-    Child(Some(cmd.spawn().expect("the hingebot binary starts")))
+    let mut child = cmd.spawn().expect("the hingebot binary starts");
+    // Read both pipes while it runs: a debug log fills a pipe's buffer long before the exit, and
+    // a child blocked writing its log answers nothing.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    Child(Some((child, stdout, stderr)))
 }
 
-/// A child process that is killed if the test ends early.
-struct Child(Option<std::process::Child>);
+/// Reads a pipe to its end on a thread of its own.
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// A child process (with the threads reading its stdout and stderr) that is killed if the test
+/// ends early.
+#[allow(clippy::type_complexity)]
+struct Child(
+    Option<(
+        std::process::Child,
+        std::thread::JoinHandle<Vec<u8>>,
+        std::thread::JoinHandle<Vec<u8>>,
+    )>,
+);
 
 impl Child {
     fn id(&self) -> u32 {
-        self.0.as_ref().expect("running").id()
+        self.0.as_ref().expect("running").0.id()
     }
 
     /// Waits (off the runtime) for the process to exit, up to `limit`.
     async fn wait(mut self, limit: Duration) -> std::process::Output {
-        let child = self.0.take().expect("waited once");
+        let (mut child, stdout, stderr) = self.0.take().expect("waited once");
         let pid = child.id();
-        let waiting = tokio::task::spawn_blocking(move || child.wait_with_output());
+        let waiting = tokio::task::spawn_blocking(move || {
+            let status = child.wait()?;
+            Ok::<_, std::io::Error>(std::process::Output {
+                status,
+                stdout: stdout.join().unwrap_or_default(),
+                stderr: stderr.join().unwrap_or_default(),
+            })
+        });
         match tokio::time::timeout(limit, waiting).await {
             Ok(out) => out.unwrap().unwrap(),
             Err(_) => {
@@ -1139,7 +1183,7 @@ impl Child {
 
 impl Drop for Child {
     fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
+        if let Some((child, _, _)) = &mut self.0 {
             let _ = child.kill();
             let _ = child.wait();
         }

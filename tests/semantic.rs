@@ -46,7 +46,12 @@ fn norm(v: &[f32]) -> f32 {
 #[test]
 fn vectors_match_the_reference_forward_pass() {
     let encoder = encoder();
-    for case in reference().cases {
+    let cases = reference().cases;
+    assert!(
+        cases.iter().any(|c| c.tokens == MAX_TOKENS),
+        "the reference covers a text cut at the token limit"
+    );
+    for case in cases {
         assert_eq!(
             encoder.token_count(&case.text).unwrap(),
             case.tokens,

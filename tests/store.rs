@@ -11,14 +11,16 @@ use hingebot::daily_tips::{
 };
 use hingebot::knowledge::Tip;
 use hingebot::store::{
-    tip_post_nonce, ClaimOutcome, DatabaseLocation, LeaseGrant, LeaseOwner, NewTipSubscription,
-    Store, StoreError, SubscriptionChange, TipClaimRequest, TipLease, Vote,
+    digest_post_nonce, tip_post_nonce, ClaimOutcome, DatabaseLocation, LeaseGrant, LeaseOwner,
+    NewTipSubscription, Store, StoreError, SubscriptionChange, TipClaimRequest, TipLease, Vote,
 };
 use hingebot::tips::rotation::{next_tip, record};
 use hingebot::tips::{RotationState, TipSchedule};
+use hingebot::usage::{ChannelKind, Outcome, Period, QuestionRow, UnansweredRow};
+use hingebot::weekly_digest::weekly_schedule;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
@@ -73,6 +75,74 @@ impl TestDb {
         Store::connect(&self.location)
             .await
             .unwrap_or_else(|e| panic!("opening {}: {e}", self.location))
+    }
+
+    /// Every row of `sql` with every value as text (`None` for NULL), read past the store: what
+    /// is really in the database.
+    async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match (&self.location, &self.postgres) {
+            (DatabaseLocation::Sqlite(path), _) => {
+                let conn = rusqlite::Connection::open(path).expect("opening the test file");
+                let mut stmt = conn.prepare(sql).expect(sql);
+                let columns = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| {
+                        (0..columns)
+                            .map(|i| {
+                                Ok(match r.get::<_, rusqlite::types::Value>(i)? {
+                                    rusqlite::types::Value::Null => None,
+                                    rusqlite::types::Value::Integer(n) => Some(n.to_string()),
+                                    rusqlite::types::Value::Real(x) => Some(x.to_string()),
+                                    rusqlite::types::Value::Text(t) => Some(t),
+                                    rusqlite::types::Value::Blob(b) => {
+                                        Some(String::from_utf8_lossy(&b).into_owned())
+                                    }
+                                })
+                            })
+                            .collect()
+                    })
+                    .expect(sql);
+                rows.collect::<Result<_, _>>().expect(sql)
+            }
+            (_, Some((base, schema))) => {
+                let client = connect_raw(base).await;
+                client
+                    .batch_execute(&format!("SET search_path TO {schema}"))
+                    .await
+                    .unwrap();
+                client
+                    .simple_query(sql)
+                    .await
+                    .expect(sql)
+                    .into_iter()
+                    .filter_map(|m| match m {
+                        tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                            (0..row.len())
+                                .map(|i| row.get(i).map(str::to_string))
+                                .collect(),
+                        ),
+                        _ => None,
+                    })
+                    .collect()
+            }
+            _ => unreachable!("a PostgreSQL test database has its server and schema"),
+        }
+    }
+
+    /// Every table of the database with every row, each value as text.
+    async fn dump(&self) -> BTreeMap<String, Vec<Vec<Option<String>>>> {
+        let list = match self.location {
+            DatabaseLocation::Sqlite(_) => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            }
+            _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name",
+        };
+        let mut tables = BTreeMap::new();
+        for table in self.rows(list).await.into_iter().flatten().flatten() {
+            let rows = self.rows(&format!("SELECT * FROM {table}")).await;
+            tables.insert(table, rows);
+        }
+        tables
     }
 
     /// Drops the test's PostgreSQL schema (a failed test leaves it for inspection; the server of
@@ -180,6 +250,13 @@ on_both_backends!(
     two_processes_claiming_every_due_post_send_each_exactly_once,
     two_schedulers_post_each_tip_once_and_take_over_a_hung_post,
     the_schema_is_current_and_reopening_changes_nothing,
+    usage_counts_increment_per_day_entry_kind_and_channel,
+    unanswered_questions_are_stored_masked_with_a_pseudonym_per_question,
+    a_curator_confirms_a_stored_text_and_unknown_texts_change_nothing,
+    votes_and_sent_tips_are_counted_per_day,
+    the_purge_deletes_rows_before_the_cutoff_and_keeps_the_rest,
+    digest_subscriptions_and_claims_follow_the_tip_lease_rule,
+    a_week_of_usage_stores_no_user_id_and_no_raw_text_outside_unanswered,
 );
 
 fn at(s: &str) -> Timestamp {
@@ -252,12 +329,13 @@ async fn safety_channels_are_listed_once_and_can_be_removed(db: &TestDb) {
 
 async fn a_second_vote_by_the_same_user_changes_it_and_totals_count_each_user_once(db: &TestDb) {
     let store = db.open().await;
+    let today = day("2026-03-04");
     store
-        .record_vote(100, "u1", "wall-drill", Vote::Up)
+        .record_vote(100, "u1", "wall-drill", Vote::Up, today)
         .await
         .unwrap();
     store
-        .record_vote(100, "u1", "wall-drill", Vote::Down)
+        .record_vote(100, "u1", "wall-drill", Vote::Down, today)
         .await
         .unwrap();
     let votes = store.votes_on_reply(100).await.unwrap();
@@ -274,7 +352,10 @@ async fn a_second_vote_by_the_same_user_changes_it_and_totals_count_each_user_on
         (3, "u1", "Stance", Vote::Down),
         (u64::MAX - 1, "u1", "stance", Vote::Up),
     ] {
-        store.record_vote(reply, user, entry, vote).await.unwrap();
+        store
+            .record_vote(reply, user, entry, vote, today)
+            .await
+            .unwrap();
     }
     let totals: Vec<(String, u64, u64)> = store
         .votes_since(0)
@@ -324,26 +405,647 @@ async fn two_processes_starting_on_a_new_database_agree_on_one_user_salt(db: &Te
 
 async fn unanswered_questions_are_grouped_most_frequent_first(db: &TestDb) {
     let store = db.open().await;
-    for text in [
+    for (asker, text) in [
         "kettlebell swing weight",
         "what's for lunch",
         "kettlebell swing weight",
         "  ",
         "Zumba at work",
         "apple picking",
-    ] {
-        store.record_unanswered(text).await.unwrap();
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        store
+            .record_unanswered(text, asker as u64, day("2026-03-04"))
+            .await
+            .unwrap();
     }
     let top = store.top_unanswered(0, 10).await.unwrap();
     let texts: Vec<(&str, u64)> = top.iter().map(|u| (u.text.as_str(), u.count)).collect();
     assert_eq!(texts[0], ("kettlebell swing weight", 2));
     assert_eq!(texts.len(), 4, "the blank one is not kept: {texts:?}");
+    assert!(
+        texts.contains(&("zumba at work", 1)),
+        "stored normalized: {texts:?}"
+    );
     assert_eq!(store.top_unanswered(0, 1).await.unwrap().len(), 1);
     assert!(store
         .top_unanswered(hingebot_now() + 60, 10)
         .await
         .unwrap()
         .is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usage counts, masked unanswered questions, retention
+// ---------------------------------------------------------------------------------------------
+
+fn week(until: &str) -> Period {
+    Period::ending(day(until), 7).unwrap()
+}
+
+/// The question rows as (day, entry, outcome, channel, questions), sorted.
+fn question_rows(rows: &[QuestionRow]) -> Vec<(String, Option<&str>, Outcome, ChannelKind, u64)> {
+    let mut rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.day.to_string(),
+                r.entry.as_deref(),
+                r.outcome,
+                r.channel,
+                r.questions,
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+async fn usage_counts_increment_per_day_entry_kind_and_channel(db: &TestDb) {
+    let (a, b) = (db.open().await, db.open().await);
+    let wall = Some("wall-drill");
+    let records = [
+        ("2026-03-04", wall, Outcome::Answer, ChannelKind::Mention),
+        ("2026-03-04", wall, Outcome::Answer, ChannelKind::Mention),
+        ("2026-03-04", wall, Outcome::Answer, ChannelKind::Dm),
+        ("2026-03-04", wall, Outcome::Caution, ChannelKind::Mention),
+        ("2026-03-04", None, Outcome::Abstain, ChannelKind::Slash),
+        (
+            "2026-03-05",
+            Some("red-flags"),
+            Outcome::RedFlag,
+            ChannelKind::SafetyChannel,
+        ),
+        // The week before (for the comparison) and long before (not read).
+        ("2026-02-25", wall, Outcome::Answer, ChannelKind::Mention),
+        ("2026-01-01", wall, Outcome::Answer, ChannelKind::Mention),
+    ];
+    // Two "processes" counting at once add up: the upsert increments, it never overwrites.
+    let (ra, rb) = tokio::join!(
+        async {
+            for (d, entry, outcome, channel) in records {
+                a.record_usage(day(d), entry, outcome, channel)
+                    .await
+                    .unwrap();
+            }
+        },
+        async {
+            for (d, entry, outcome, channel) in records {
+                b.record_usage(day(d), entry, outcome, channel)
+                    .await
+                    .unwrap();
+            }
+        }
+    );
+    let ((), ()) = (ra, rb);
+    let figures = a.usage_figures(week("2026-03-08")).await.unwrap();
+    assert_eq!(
+        question_rows(&figures.questions),
+        vec![
+            (
+                "2026-02-25".into(),
+                wall,
+                Outcome::Answer,
+                ChannelKind::Mention,
+                2
+            ),
+            (
+                "2026-03-04".into(),
+                None,
+                Outcome::Abstain,
+                ChannelKind::Slash,
+                2
+            ),
+            (
+                "2026-03-04".into(),
+                wall,
+                Outcome::Answer,
+                ChannelKind::Dm,
+                2
+            ),
+            (
+                "2026-03-04".into(),
+                wall,
+                Outcome::Answer,
+                ChannelKind::Mention,
+                4
+            ),
+            (
+                "2026-03-04".into(),
+                wall,
+                Outcome::Caution,
+                ChannelKind::Mention,
+                2
+            ),
+            (
+                "2026-03-05".into(),
+                Some("red-flags"),
+                Outcome::RedFlag,
+                ChannelKind::SafetyChannel,
+                2
+            ),
+        ]
+    );
+    let counted = db
+        .rows("SELECT COUNT(*), SUM(questions) FROM usage_counts")
+        .await;
+    assert_eq!(
+        counted,
+        vec![vec![Some("7".to_string()), Some("16".to_string())]],
+        "one row per day, entry, kind and channel"
+    );
+}
+
+async fn unanswered_questions_are_stored_masked_with_a_pseudonym_per_question(db: &TestDb) {
+    let store = db.open().await;
+    let today = day("2026-03-04");
+    let (alice, bob) = (810_000_000_000_000_001_u64, 810_000_000_000_000_002_u64);
+    let raw = "Hi <@123456789012345678>! My badge 55512 won't open the HOIST, mail Jo.Smith@Example.com or call +44 7700 900123, see https://intranet.example/x?u=jo";
+    let stored = store.record_unanswered(raw, alice, today).await.unwrap();
+    assert_eq!(
+        stored.as_deref(),
+        Some("hi [mention] my badge [number] will not open the hoist mail [email] or call [phone] see [link]")
+    );
+    store.record_unanswered(raw, alice, today).await.unwrap();
+    store.record_unanswered(raw, bob, today).await.unwrap();
+    store
+        .record_unanswered("How heavy is a pallet?", alice, today)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.record_unanswered(" ?! ", bob, today).await.unwrap(),
+        None,
+        "nothing left to store"
+    );
+
+    let rows = db
+        .rows("SELECT text, asker, day FROM unanswered ORDER BY id")
+        .await;
+    assert_eq!(rows.len(), 4);
+    for row in &rows {
+        let text = row[0].as_deref().unwrap();
+        for secret in [
+            "55512",
+            "jo.smith",
+            "example.com",
+            "7700",
+            "900123",
+            "123456789012345678",
+            "intranet",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let asker = row[1].as_deref().unwrap();
+        assert_eq!(asker.len(), 16, "{asker}");
+        for id in [alice, bob] {
+            assert!(!asker.contains(&id.to_string()), "{asker}");
+        }
+        assert_eq!(row[2].as_deref(), Some("2026-03-04"));
+    }
+    assert_eq!(
+        rows[0][1], rows[1][1],
+        "one person asking twice: one pseudonym"
+    );
+    assert_ne!(rows[0][1], rows[2][1], "two people: two pseudonyms");
+    assert_ne!(
+        rows[0][1], rows[3][1],
+        "one person's questions are not linked to each other"
+    );
+
+    let mut figures = store
+        .usage_figures(week("2026-03-08"))
+        .await
+        .unwrap()
+        .unanswered;
+    figures.sort_by_key(|u| std::cmp::Reverse(u.asked));
+    assert_eq!(
+        figures,
+        vec![
+            UnansweredRow {
+                text: stored.unwrap(),
+                people: 2,
+                asked: 3,
+                confirmed: false
+            },
+            UnansweredRow {
+                text: "how heavy is a pallet".to_string(),
+                people: 1,
+                asked: 1,
+                confirmed: false
+            },
+        ]
+    );
+    assert!(
+        store
+            .usage_figures(week("2026-03-01"))
+            .await
+            .unwrap()
+            .unanswered
+            .is_empty(),
+        "unanswered questions are read for the report period only"
+    );
+}
+
+async fn a_curator_confirms_a_stored_text_and_unknown_texts_change_nothing(db: &TestDb) {
+    let store = db.open().await;
+    let today = day("2026-03-04");
+    store
+        .record_unanswered("forklift refresher dates?", 1, today)
+        .await
+        .unwrap();
+    assert!(!store.confirm_unanswered("never asked").await.unwrap());
+    assert!(store
+        .confirm_unanswered("forklift refresher dates")
+        .await
+        .unwrap());
+    assert!(
+        store
+            .confirm_unanswered("forklift refresher dates")
+            .await
+            .unwrap(),
+        "confirming twice is harmless"
+    );
+    let figures = db
+        .open()
+        .await
+        .usage_figures(week("2026-03-08"))
+        .await
+        .unwrap();
+    assert_eq!(
+        figures.unanswered,
+        vec![UnansweredRow {
+            text: "forklift refresher dates".to_string(),
+            people: 1,
+            asked: 1,
+            confirmed: true
+        }]
+    );
+    assert_eq!(
+        db.rows("SELECT text FROM unanswered_confirmed").await,
+        vec![vec![Some("forklift refresher dates".to_string())]]
+    );
+}
+
+async fn votes_and_sent_tips_are_counted_per_day(db: &TestDb) {
+    let store = db.open().await;
+    for (reply, user, vote, d) in [
+        (1, "u1", Vote::Up, "2026-03-03"),
+        (1, "u2", Vote::Down, "2026-03-03"),
+        (2, "u1", Vote::Down, "2026-03-04"),
+        (3, "u1", Vote::Up, "2026-02-24"),
+    ] {
+        store
+            .record_vote(reply, user, "wall-drill", vote, day(d))
+            .await
+            .unwrap();
+    }
+    // A changed vote moves to the day it was changed.
+    store
+        .record_vote(2, "u1", "wall-drill", Vote::Up, day("2026-03-06"))
+        .await
+        .unwrap();
+    let owner = LeaseOwner::named("a");
+    let t = at("2026-03-04T08:30:00Z");
+    for (channel, date) in [(1, "2026-03-04"), (2, "2026-03-04"), (1, "2026-03-05")] {
+        let lease = granted(
+            store
+                .claim_tip_post(request(channel, date, "t"), &owner, t, TTL)
+                .await
+                .unwrap(),
+        );
+        if date == "2026-03-04" {
+            store
+                .mark_tip_post_sent(&lease, Some(9), t, |s| s.clone())
+                .await
+                .unwrap();
+        }
+    }
+    let figures = store.usage_figures(week("2026-03-08")).await.unwrap();
+    let mut votes: Vec<(String, u64, u64)> = figures
+        .votes
+        .iter()
+        .map(|v| (v.day.to_string(), v.up, v.down))
+        .collect();
+    votes.sort();
+    assert_eq!(
+        votes,
+        vec![
+            ("2026-02-24".to_string(), 1, 0),
+            ("2026-03-03".to_string(), 1, 1),
+            ("2026-03-06".to_string(), 1, 0),
+        ]
+    );
+    let tips: Vec<(String, u64)> = figures
+        .tips
+        .iter()
+        .map(|t| (t.day.to_string(), t.posted))
+        .collect();
+    assert_eq!(
+        tips,
+        vec![("2026-03-04".to_string(), 2)],
+        "sent tips only: the one still being sent is not counted"
+    );
+}
+
+async fn the_purge_deletes_rows_before_the_cutoff_and_keeps_the_rest(db: &TestDb) {
+    let store = db.open().await;
+    for (reply, d) in ["2025-09-01", "2025-09-13", "2026-03-04"]
+        .into_iter()
+        .enumerate()
+    {
+        store
+            .record_usage(day(d), None, Outcome::Abstain, ChannelKind::Dm)
+            .await
+            .unwrap();
+        store
+            .record_unanswered(&format!("question of {d}"), 1, day(d))
+            .await
+            .unwrap();
+        store
+            .record_vote(reply as u64, "u", "e", Vote::Up, day(d))
+            .await
+            .unwrap();
+    }
+    store
+        .confirm_unanswered("question of 2025 09 01")
+        .await
+        .unwrap();
+    store
+        .confirm_unanswered("question of 2026 03 04")
+        .await
+        .unwrap();
+    let purged = store.purge_usage(day("2025-09-13")).await.unwrap();
+    assert_eq!(
+        (purged.usage_rows, purged.unanswered, purged.votes),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        db.rows("SELECT day FROM usage_counts ORDER BY day").await,
+        vec![
+            vec![Some("2025-09-13".to_string())],
+            vec![Some("2026-03-04".to_string())]
+        ]
+    );
+    assert_eq!(
+        db.rows("SELECT text FROM unanswered ORDER BY day").await,
+        vec![
+            vec![Some("question of 2025 09 13".to_string())],
+            vec![Some("question of 2026 03 04".to_string())]
+        ]
+    );
+    assert_eq!(
+        db.rows("SELECT day FROM feedback ORDER BY day").await.len(),
+        2
+    );
+    assert_eq!(
+        db.rows("SELECT text FROM unanswered_confirmed").await,
+        vec![vec![Some("question of 2026 03 04".to_string())]],
+        "the confirmation of a purged text goes with it"
+    );
+    assert_eq!(
+        store.purge_usage(day("2025-09-13")).await.unwrap().total(),
+        0,
+        "a second purge finds nothing"
+    );
+}
+
+async fn digest_subscriptions_and_claims_follow_the_tip_lease_rule(db: &TestDb) {
+    let store = db.open().await;
+    let t0 = at("2026-03-09T08:00:00Z");
+    let monday = weekly_schedule("mon", "09:00", "Europe/Berlin").unwrap();
+    assert_eq!(
+        store
+            .upsert_digest_subscriptions(&[(7, monday.clone())], t0)
+            .await
+            .unwrap(),
+        vec![SubscriptionChange::Created]
+    );
+    assert_eq!(
+        store
+            .upsert_digest_subscriptions(&[(7, monday.clone())], t0)
+            .await
+            .unwrap(),
+        vec![SubscriptionChange::Unchanged]
+    );
+    assert!(
+        store.tip_subscriptions().await.unwrap().is_empty(),
+        "digests and tips are kept apart"
+    );
+    let sub = store.digest_subscription(7).await.unwrap().unwrap();
+    assert_eq!(sub.schedule().unwrap(), monday);
+
+    let (a, b) = (LeaseOwner::named("a"), LeaseOwner::named("b"));
+    let (date, week_until) = (day("2026-03-09"), day("2026-03-08"));
+    let lease = granted(
+        store
+            .claim_digest_post(7, date, week_until, &a, t0, TTL)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(lease.tip_id, "2026-03-08", "the claim records its week");
+    assert_eq!(lease.nonce, digest_post_nonce(7, date));
+    assert_ne!(lease.nonce, tip_post_nonce(7, date), "never a tip's nonce");
+    assert!(lease.nonce.len() <= 25);
+    // A tip claim of the same channel and day is a different post.
+    granted(
+        store
+            .claim_tip_post(request(7, "2026-03-09", "t"), &b, t0, TTL)
+            .await
+            .unwrap(),
+    );
+    assert!(matches!(
+        store
+            .claim_digest_post(7, date, week_until, &b, t0, TTL)
+            .await
+            .unwrap(),
+        ClaimOutcome::Held { ref owner, .. } if owner == "a"
+    ));
+    assert!(matches!(
+        store
+            .mark_digest_post_sent(
+                &TipLease {
+                    owner: b.clone(),
+                    ..lease.clone()
+                },
+                Some(1),
+                t0
+            )
+            .await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    // A's lease runs out: B takes the digest over, same week, same nonce.
+    let later = t0 + TTL;
+    let taken = granted(
+        db.open()
+            .await
+            .claim_digest_post(7, date, day("2026-03-01"), &b, later, TTL)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        taken.grant,
+        LeaseGrant::TakenOver {
+            from: Some("a".into())
+        }
+    );
+    assert_eq!(
+        (taken.tip_id.as_str(), taken.nonce.as_str()),
+        ("2026-03-08", lease.nonce.as_str())
+    );
+    assert!(matches!(
+        store.mark_digest_post_sent(&lease, Some(1), later).await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    assert_eq!(store.unsent_digest_claims().await.unwrap().len(), 1);
+    store
+        .mark_digest_post_sent(&taken, Some(42), later)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .claim_digest_post(7, date, week_until, &a, later, TTL)
+            .await
+            .unwrap(),
+        ClaimOutcome::Finished(ref c) if c.message_id == Some(42)
+    ));
+    assert!(store.unsent_digest_claims().await.unwrap().is_empty());
+    assert_eq!(store.digest_claims(7).await.unwrap().len(), 1);
+    assert_eq!(
+        store.tip_rotation(7).await.unwrap(),
+        RotationState::default(),
+        "a digest leaves the tip rotation alone"
+    );
+
+    // A lost channel: the digest is skipped and the subscription paused, by the holder only.
+    let next = granted(
+        store
+            .claim_digest_post(7, day("2026-03-16"), day("2026-03-15"), &a, later, TTL)
+            .await
+            .unwrap(),
+    );
+    store
+        .skip_digest_post(&next, "channel unavailable: gone", true)
+        .await
+        .unwrap();
+    let sub = store.digest_subscription(7).await.unwrap().unwrap();
+    assert_eq!(
+        sub.paused_reason.as_deref(),
+        Some("channel unavailable: gone")
+    );
+    assert!(store.unpause_digest_subscription(7).await.unwrap());
+    assert!(store.remove_digest_subscription(7).await.unwrap());
+    assert!(store.digest_subscriptions().await.unwrap().is_empty());
+}
+
+/// A user id, a raw message or its normalized words: none may be found outside `unanswered.text`.
+async fn a_week_of_usage_stores_no_user_id_and_no_raw_text_outside_unanswered(db: &TestDb) {
+    let store = db.open().await;
+    let hasher = store.user_hasher().await.unwrap();
+    let users = [
+        810_000_000_000_000_001_u64,
+        810_000_000_000_000_002,
+        810_000_000_000_000_003,
+    ];
+    let questions = [
+        "How do I hip hinge with a heavy box?",
+        "my leg goes numb when I bend, help",
+        "Can Jo.Smith@example.com get the kettlebell swing form?",
+        "what is the canteen menu on thursday",
+    ];
+    store
+        .add_safety_channel(55, Some(&hasher.hash(users[0])))
+        .await
+        .unwrap();
+    for (i, d) in [
+        "2026-03-02",
+        "2026-03-03",
+        "2026-03-04",
+        "2026-03-05",
+        "2026-03-06",
+        "2026-03-07",
+        "2026-03-08",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let today = day(d);
+        for (n, user) in users.iter().enumerate() {
+            store
+                .record_usage(
+                    today,
+                    Some("how-to-hip-hinge"),
+                    Outcome::Answer,
+                    ChannelKind::Mention,
+                )
+                .await
+                .unwrap();
+            store
+                .record_usage(today, None, Outcome::Abstain, ChannelKind::Dm)
+                .await
+                .unwrap();
+            store
+                .record_unanswered(questions[(i + n) % questions.len()], *user, today)
+                .await
+                .unwrap();
+            store
+                .record_vote(
+                    1000 + i as u64,
+                    &hasher.hash(*user),
+                    "how-to-hip-hinge",
+                    Vote::Up,
+                    today,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let dump = db.dump().await;
+    assert!(
+        dump.contains_key("usage_counts") && dump.contains_key("unanswered"),
+        "{:?}",
+        dump.keys()
+    );
+    let mut forbidden: Vec<String> = users.iter().map(u64::to_string).collect();
+    for q in questions {
+        forbidden.push(q.to_string());
+        forbidden.push(hingebot::matcher::normalize(q));
+        forbidden.push(hingebot::privacy::storable_question(q));
+    }
+    forbidden.push("jo.smith".to_string());
+    let storable: Vec<String> = questions
+        .iter()
+        .map(|q| hingebot::privacy::storable_question(q))
+        .collect();
+    for (table, rows) in &dump {
+        for row in rows {
+            for (column, value) in row.iter().enumerate() {
+                let Some(value) = value.as_deref() else {
+                    continue;
+                };
+                // `unanswered.text` (its second column) is the one place for a question: masked
+                // and normalized, exactly as the store makes it.
+                if table == "unanswered" && column == 1 {
+                    assert!(storable.iter().any(|s| s == value), "{value:?}");
+                    continue;
+                }
+                let lower = value.to_lowercase();
+                for f in &forbidden {
+                    assert!(
+                        !lower.contains(&f.to_lowercase()),
+                        "{table} column {column} holds {f:?}: {value:?}"
+                    );
+                }
+            }
+        }
+    }
+    let texts = db.rows("SELECT text FROM unanswered").await;
+    assert!(texts
+        .iter()
+        .flatten()
+        .flatten()
+        .all(|t| !t.contains("jo.smith") && !t.contains("example")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1262,6 +1964,23 @@ async fn sqlite_a_file_from_schema_version_1_is_upgraded_in_place_and_keeps_its_
     assert_eq!(
         store.top_unanswered(0, 10).await.unwrap()[0].text,
         "what about kettlebells"
+    );
+    // Old votes and questions get the (UTC) day they were recorded on; an old question has no
+    // asker, so it counts nobody until a curator confirms it.
+    let figures = store
+        .usage_figures(Period::ending(day("1970-01-01"), 7).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(figures.votes.len(), 1);
+    assert_eq!(figures.votes[0].day, day("1970-01-01"));
+    assert_eq!(
+        figures.unanswered,
+        vec![UnansweredRow {
+            text: "what about kettlebells".to_string(),
+            people: 0,
+            asked: 1,
+            confirmed: false
+        }]
     );
     // Daily tips work on the upgraded file.
     let t0 = at("2025-01-06T07:00:00Z");

@@ -72,6 +72,7 @@ pub enum Command {
     Lift(Box<lift::LiftArgs>),
     /// Run the Discord bot (token from DISCORD_TOKEN or --token-file).
     Run(run::RunArgs),
-    /// For curators: the most frequent unanswered questions and 👍/👎 per entry.
+    /// For safety managers and curators: what the bot did (text, --json, --html FILE, --csv),
+    /// and the unanswered questions waiting for a curator (pending, confirm).
     Report(report::ReportArgs),
 }

@@ -64,6 +64,8 @@ pub struct Config {
     pub matcher: MatcherSettings,
     pub discord: DiscordSettings,
     pub tips: TipsSettings,
+    pub report: ReportSettings,
+    pub digest: DigestSettings,
 }
 
 /// Thresholds of the answer / suggest / abstain decision (docs/evaluation.md, "Calibration").
@@ -170,6 +172,54 @@ impl Default for TipsSettings {
             grace_minutes: 120,
             lease_seconds: 120,
             subscriptions: Vec::new(),
+        }
+    }
+}
+
+/// The safety manager's report: which local days usage is counted by, and how long it is kept.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// IANA time zone whose local days usage counts, votes and unanswered questions are filed
+    /// under (and that `hingebot report` and the weekly digest read).
+    pub timezone: String,
+    /// Usage counts, unanswered questions and votes older than this many days are deleted, daily.
+    pub retention_days: u64,
+}
+
+/// The shortest retention: the weekly digest compares a week with the one before.
+pub const MIN_RETENTION_DAYS: u64 = 14;
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            timezone: "UTC".to_string(),
+            retention_days: 180,
+        }
+    }
+}
+
+/// The weekly digest for curators, posted to one channel from config (more with `/digest subscribe`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestSettings {
+    /// The channel id to post the digest in; unset: no digest from config.
+    pub channel: Option<u64>,
+    /// The weekday it is posted on (`mon` … `sun`).
+    pub day: String,
+    /// The local time (HH:MM) it is posted at.
+    pub time: String,
+    /// The IANA time zone of `day` and `time`; unset: `report.timezone`.
+    pub timezone: Option<String>,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        DigestSettings {
+            channel: None,
+            day: "mon".to_string(),
+            time: "09:00".to_string(),
+            timezone: None,
         }
     }
 }
@@ -284,6 +334,15 @@ impl Config {
             return Err(invalid(
                 "matcher.suggest_threshold",
                 "must not be above matcher.answer_threshold".to_string(),
+            ));
+        }
+        if self.report.retention_days < MIN_RETENTION_DAYS {
+            return Err(invalid(
+                "report.retention_days",
+                format!(
+                    "must be at least {MIN_RETENTION_DAYS} (the weekly digest compares a week with the one before), got {}",
+                    self.report.retention_days
+                ),
             ));
         }
         if let Some(Err(e)) = self.database.as_deref().map(DatabaseLocation::from_setting) {
@@ -437,6 +496,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("c.toml:1:"), "{err}");
+    }
+
+    #[test]
+    fn report_and_digest_settings_have_defaults_and_a_short_retention_is_refused() {
+        let config = Config::parse(
+            "[report]\ntimezone = \"Europe/Berlin\"\n[digest]\nchannel = 42\nday = \"fri\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.report.retention_days, 180);
+        assert_eq!(config.digest.channel, Some(42));
+        assert_eq!(
+            (config.digest.day.as_str(), config.digest.time.as_str()),
+            ("fri", "09:00")
+        );
+        assert_eq!(config.digest.timezone, None);
+        let err = Config::parse("[report]\nretention_days = 7\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("report.retention_days"), "{err}");
+        assert!(err.contains("at least 14"), "{err}");
+    }
+
+    #[test]
+    fn the_shipped_config_toml_states_the_defaults() {
+        let text = include_str!("../../config.toml");
+        assert_eq!(
+            Config::parse(text, Path::new("config.toml")).unwrap(),
+            Config::default()
+        );
     }
 
     #[test]

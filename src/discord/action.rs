@@ -1,6 +1,7 @@
 //! What a button or menu does, written into its custom id (`hb:` + action) when a card is drawn and read
 //! back when it is clicked. Shared by the cards in `render.rs` and the click handler in `buttons.rs`.
 
+use crate::report::digest::{kb_stub_action_for_key, kb_stub_key};
 use crate::store::Vote;
 
 /// What a component does, encoded in its custom id (`hb:` + action).
@@ -14,6 +15,8 @@ pub enum Action {
     Topics,
     /// A category's entry menu.
     Entries,
+    /// The weekly digest's "copy as KB stub" for the unanswered question with this key.
+    KbStub(String),
 }
 
 const PREFIX: &str = "hb:";
@@ -27,11 +30,15 @@ impl Action {
             Action::Vote(Vote::Down, id) => format!("{PREFIX}vote:down:{id}"),
             Action::Topics => format!("{PREFIX}topics"),
             Action::Entries => format!("{PREFIX}entries"),
+            Action::KbStub(key) => kb_stub_action_for_key(key),
         }
     }
 
     /// Reads a custom id; `None` for ids that are not ours or are malformed.
     pub fn parse(custom_id: &str) -> Option<Action> {
+        if let Some(key) = kb_stub_key(custom_id) {
+            return Some(Action::KbStub(key.to_string()));
+        }
         let rest = custom_id.strip_prefix(PREFIX)?;
         let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
         if let Some(id) = rest.strip_prefix("show:") {
@@ -63,6 +70,7 @@ mod tests {
             Action::Vote(Vote::Down, "how-to-hip-hinge".into()),
             Action::Topics,
             Action::Entries,
+            Action::KbStub("9bea8c67a7006b11".into()),
         ] {
             assert_eq!(Action::parse(&action.custom_id()), Some(action));
         }
@@ -78,6 +86,8 @@ mod tests {
             "hb:vote:up:",
             "other:topics",
             "hb:nope",
+            "hb:kbstub:",
+            "hb:kbstub:not-hex!",
         ] {
             assert_eq!(Action::parse(id), None, "{id}");
         }

@@ -1,4 +1,5 @@
-//! Component clicks: follow-up and "did you mean" buttons, 👍/👎 feedback, and the `/topics` menus.
+//! Component clicks: follow-up and "did you mean" buttons, 👍/👎 feedback, the `/topics` menus,
+//! and the digest's "copy as KB stub" buttons.
 
 use super::action::Action;
 use super::render::{self, EntryStyle};
@@ -64,7 +65,9 @@ pub async fn handle(
         Action::Vote(vote, entry_id) => {
             let reply_id = interaction.message.id.get();
             let user_hash = bot.users.hash(interaction.user.id.get());
-            let write = bot.store.record_vote(reply_id, &user_hash, &entry_id, vote);
+            let write = bot
+                .store
+                .record_vote(reply_id, &user_hash, &entry_id, vote, bot.today());
             let recorded = match tokio::time::timeout(VOTE_WRITE_TIMEOUT, write).await {
                 Ok(recorded) => recorded.map_err(|e| e.to_string()),
                 Err(_) => Err(format!(
@@ -79,6 +82,7 @@ pub async fn handle(
             };
             CreateInteractionResponse::Message(render::text_interaction(text, true))
         }
+        Action::KbStub(key) => super::digest::kb_stub_response(bot, &key).await?,
     };
     let sent = rest::with_retries("answering a button", bot.retry, || {
         interaction.create_response(http, response.clone())

@@ -1,11 +1,12 @@
-//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`, `/lift`) and the
-//! poise framework that runs them.
+//! Slash commands (`/ask`, `/tip`, `/topics`, `/hingebot about|channels`, `/tips`, `/digest`,
+//! `/lift`) and the poise framework that runs them.
 
 use super::render::{self, Asked, Card};
-use super::{buttons, lift, messages, tips, Bot, Context, Error};
+use super::{buttons, digest, lift, messages, tips, Bot, Context, Error};
 use crate::config::TipsSettings;
 use crate::knowledge::KnowledgeBase;
 use crate::tips::ScheduleError;
+use crate::usage::ChannelKind;
 use jiff::Timestamp;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
@@ -15,7 +16,15 @@ pub fn framework(bot: Arc<Bot>) -> poise::Framework<Arc<Bot>, Error> {
     let dev_guild = bot.settings.dev_guild_id;
     poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: vec![ask(), tip(), topics(), hingebot(), tips::tips(), lift::lift()],
+            commands: vec![
+                ask(),
+                tip(),
+                topics(),
+                hingebot(),
+                tips::tips(),
+                digest::digest(),
+                lift::lift(),
+            ],
             allowed_mentions: Some(render::no_mentions()),
             on_error: |error| Box::pin(on_error(error)),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
@@ -74,13 +83,19 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<Bot>, Error>) {
             ctx,
             ..
         } => {
-            let needed = missing_permissions
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "Manage Channels".to_string());
-            let what = if ctx.command().qualified_name.starts_with("tips") {
-                "manage the daily tips"
+            let command = &ctx.command().qualified_name;
+            let (needed, what) = if command.starts_with("digest") {
+                // Discord's settings call this permission Manage Server; serenity, Manage Guild.
+                ("Manage Server".to_string(), "manage the weekly digest")
             } else {
-                "change where I answer"
+                let needed = missing_permissions
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "Manage Channels".to_string());
+                if command.starts_with("tips") {
+                    (needed, "manage the daily tips")
+                } else {
+                    (needed, "change where I answer")
+                }
             };
             ctx.send(render::text_reply(
                 &format!("Only members with the {needed} permission can {what}."),
@@ -129,8 +144,9 @@ pub async fn ask(
     let card = render::reply_card(&reply, bot.assistant.kb(), Asked::Directly)
         .unwrap_or_else(|| render::abstain_card(bot.assistant.kb()));
     ctx.send(card.poise_reply(false)).await?;
+    bot.count_reply(&reply, ChannelKind::Slash).await;
     if reply.is_unanswered() {
-        bot.note_unanswered(&question).await;
+        bot.note_unanswered(&question, ctx.author().id.get()).await;
     }
     Ok(())
 }

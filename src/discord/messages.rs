@@ -7,6 +7,7 @@ use super::cooldown::Cooldowns;
 use super::render::{self, Asked, Card};
 use super::{rest, Bot};
 use crate::config::DiscordSettings;
+use crate::usage::ChannelKind;
 use crate::{Assistant, Reply, ReplyKind};
 use poise::serenity_prelude as serenity;
 use std::time::Instant;
@@ -44,6 +45,17 @@ pub enum Trigger {
     Dm,
     Mention,
     SafetyChannel,
+}
+
+impl Trigger {
+    /// The channel kind a reply to this message is counted under.
+    pub fn channel_kind(self) -> ChannelKind {
+        match self {
+            Trigger::Dm => ChannelKind::Dm,
+            Trigger::Mention => ChannelKind::Mention,
+            Trigger::SafetyChannel => ChannelKind::SafetyChannel,
+        }
+    }
 }
 
 /// What to do with a message.
@@ -180,9 +192,12 @@ pub async fn handle(
         } => {
             tracing::debug!(kind = ?reply.kind, entry = ?reply.entry, ?trigger, "answering a message");
             let message = card.message().reference_message((msg.channel_id, msg.id));
-            send_answer(http, bot, msg, message).await;
+            // Counted once Discord has it: a reply that could not be sent is not one.
+            if send_answer(http, bot, msg, message).await {
+                bot.count_reply(&reply, trigger.channel_kind()).await;
+            }
             if unanswered {
-                bot.note_unanswered(&question).await;
+                bot.note_unanswered(&question, msg.author.id.get()).await;
             }
             Ok(())
         }
@@ -192,12 +207,13 @@ pub async fn handle(
 /// Sends the one message answering `msg`, again after a server error or a timeout (a bounded
 /// number of times, then logs that it gave up). Its nonce is the asker's message id, so a retry
 /// of a send that did reach Discord gets the first answer back instead of posting a second.
+/// Whether the answer was sent.
 async fn send_answer(
     http: &serenity::Http,
     bot: &Bot,
     msg: &serenity::Message,
     answer: serenity::CreateMessage,
-) {
+) -> bool {
     let answer = answer
         .nonce(serenity::Nonce::String(msg.id.to_string()))
         .enforce_nonce(true);
@@ -205,12 +221,16 @@ async fn send_answer(
         msg.channel_id.send_message(http, answer.clone())
     })
     .await;
-    if let Err(gave_up) = sent {
-        tracing::warn!(
-            channel = msg.channel_id.get(),
-            message = msg.id.get(),
-            "could not answer a message: {gave_up}"
-        );
+    match sent {
+        Ok(_) => true,
+        Err(gave_up) => {
+            tracing::warn!(
+                channel = msg.channel_id.get(),
+                message = msg.id.get(),
+                "could not answer a message: {gave_up}"
+            );
+            false
+        }
     }
 }
 

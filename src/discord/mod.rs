@@ -9,6 +9,7 @@ pub mod action;
 pub mod buttons;
 pub mod commands;
 pub mod cooldown;
+pub mod digest;
 pub mod health;
 pub mod lift;
 pub mod messages;
@@ -16,12 +17,14 @@ pub mod render;
 pub mod rest;
 pub mod tips;
 
-use crate::config::{Config, DiscordSettings, TipsSettings};
-use crate::daily_tips::{self, SchedulerHandle, SchedulerOptions};
+use crate::config::{Config, DigestSettings, DiscordSettings, TipsSettings};
+use crate::daily_tips::{self, Clock, SchedulerHandle, SchedulerOptions, SystemClock};
 use crate::failure_log::FailureLog;
 use crate::shards::ShardRange;
 use crate::store::{Store, UserHasher};
-use crate::Assistant;
+use crate::usage::{ChannelKind, Outcome, Reporting};
+use crate::weekly_digest::DigestHandle;
+use crate::{Assistant, Reply};
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use std::collections::HashSet;
@@ -111,7 +114,14 @@ pub async fn run(
     token: Token,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    run_with_client(config, token, rest::http_client()?, shutdown).await
+    run_with(
+        config,
+        token,
+        rest::http_client()?,
+        Arc::new(SystemClock),
+        shutdown,
+    )
+    .await
 }
 
 /// [`run`], sending REST calls through `client` (tests give one that reaches a fake Discord).
@@ -119,6 +129,28 @@ pub async fn run_with_client(
     config: &Config,
     token: Token,
     client: reqwest::Client,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    run_with(config, token, client, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`run`] with the wall clock replies are counted by and digests scheduled by (tests pass one
+/// that follows paused tokio time).
+pub async fn run_with_clock(
+    config: &Config,
+    token: Token,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    run_with(config, token, rest::http_client()?, clock, shutdown).await
+}
+
+/// [`run`] with both: REST calls through `client`, replies counted and digests scheduled by `clock`.
+pub async fn run_with(
+    config: &Config,
+    token: Token,
+    client: reqwest::Client,
+    clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let api_base = effective_api_base(&config.discord)?;
@@ -131,11 +163,19 @@ pub async fn run_with_client(
     daily_tips::apply_config_subscriptions(config, &store)
         .await
         .context("applying the [[tips.subscriptions]] from the config")?;
-    let bot = Bot::new(
+    let reporting = crate::weekly_digest::apply_config(config, &store, clock.now())
+        .await
+        .context("applying [report] and [digest] from the config")?;
+    let bot = Bot::with_reporting(
         assistant,
         store,
         config.discord.clone(),
         config.tips.clone(),
+        BotReporting {
+            reporting,
+            digest: config.digest.clone(),
+            clock,
+        },
     )
     .await?;
     tracing::info!(
@@ -189,15 +229,53 @@ pub struct Bot {
     pub(crate) write_failures: FailureLog,
     /// How often a reply that failed on a server error or a timeout is sent again.
     pub(crate) retry: rest::RetryPolicy,
+    /// Which day replies are counted on and how long rows are kept (`[report]`).
+    pub(crate) reporting: Reporting,
+    /// `/digest subscribe`'s defaults (`[digest]`).
+    pub(crate) digest: DigestSettings,
+    /// Now, for counting replies and scheduling posts.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The weekly digest task, once [`serve`] has started it.
+    pub(crate) digest_task: OnceLock<DigestHandle>,
+}
+
+/// What the bot counts its replies by and schedules digests with: `[report]`, `[digest]` and a clock.
+#[derive(Clone)]
+pub struct BotReporting {
+    pub reporting: Reporting,
+    pub digest: DigestSettings,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for BotReporting {
+    fn default() -> BotReporting {
+        BotReporting {
+            reporting: Reporting::default(),
+            digest: DigestSettings::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
 }
 
 impl Bot {
-    /// Builds the shared state, reading channels added by command and the user-hash salt from the store.
+    /// Builds the shared state with the default `[report]` and `[digest]` settings and the
+    /// system clock; see [`Bot::with_reporting`].
     pub async fn new(
         assistant: Arc<Assistant>,
         store: Arc<Store>,
         settings: DiscordSettings,
         tips: TipsSettings,
+    ) -> anyhow::Result<Arc<Bot>> {
+        Bot::with_reporting(assistant, store, settings, tips, BotReporting::default()).await
+    }
+
+    /// Builds the shared state, reading channels added by command and the user-hash salt from the store.
+    pub async fn with_reporting(
+        assistant: Arc<Assistant>,
+        store: Arc<Store>,
+        settings: DiscordSettings,
+        tips: TipsSettings,
+        reporting: BotReporting,
     ) -> anyhow::Result<Arc<Bot>> {
         let context = "reading the bot's state from the database";
         let added = store.safety_channels().await.context(context)?;
@@ -219,6 +297,10 @@ impl Bot {
             tip_scheduler: OnceLock::new(),
             write_failures: FailureLog::default(),
             retry: rest::RetryPolicy::default(),
+            reporting: reporting.reporting,
+            digest: reporting.digest,
+            clock: reporting.clock,
+            digest_task: OnceLock::new(),
         }))
     }
 
@@ -265,11 +347,40 @@ impl Bot {
         &self.assistant
     }
 
-    /// Records an unanswered question (normalized, no user id); a failure is logged (at most
-    /// once a minute) and otherwise ignored: the asker already has their answer.
-    pub(crate) async fn note_unanswered(&self, text: &str) {
-        let normalized = self.assistant.normalized(text);
-        let recorded = self.store.record_unanswered(&normalized).await;
+    /// Wakes the digest task after a subscription change (nothing to wake before it starts).
+    pub(crate) fn digest_subscriptions_changed(&self) {
+        if let Some(task) = self.digest_task.get() {
+            task.subscriptions_changed();
+        }
+    }
+
+    /// The local day (in `report.timezone`) a reply or vote now is counted on.
+    pub(crate) fn today(&self) -> jiff::civil::Date {
+        self.reporting.day(self.clock.now())
+    }
+
+    /// Counts a reply the bot sent: its kind and entry, the kind of channel, today. Counts only:
+    /// no user, no text. A failure is logged (at most once a minute) and otherwise ignored: the
+    /// asker already has their answer.
+    pub(crate) async fn count_reply(&self, reply: &Reply, channel: ChannelKind) {
+        let Some(outcome) = Outcome::of(reply) else {
+            return;
+        };
+        let counted = self
+            .store
+            .record_usage(self.today(), reply.first_entry(), outcome, channel)
+            .await;
+        let _ = self.write_failures.track("count a reply", counted);
+    }
+
+    /// Records an unanswered question for curators: masked and normalized by the store, with a
+    /// per-question pseudonym of the asker (never the id). A failure is logged (at most once a
+    /// minute) and otherwise ignored: the asker already has their answer.
+    pub(crate) async fn note_unanswered(&self, question: &str, asker_id: u64) {
+        let recorded = self
+            .store
+            .record_unanswered(question, asker_id, self.today())
+            .await;
         let _ = self
             .write_failures
             .track("record an unanswered question", recorded);
@@ -300,6 +411,7 @@ pub async fn serve(
         Some(addr) => Some(health::serve(addr, Arc::clone(&health)).await?),
         None => None,
     };
+    let mut digest_task = None;
     let result = loop {
         let mut client = match build_client(&token, Arc::clone(&bot), &options, intents).await {
             Ok(client) => client,
@@ -309,6 +421,9 @@ pub async fn serve(
             let task = tips::TipTask::start(&bot, Arc::clone(&client.http), options.tips.clone());
             health.set_tip_scheduler(task.handle());
             tip_task = Some(task);
+        }
+        if digest_task.is_none() {
+            digest_task = Some(digest::DigestTask::start(&bot, Arc::clone(&client.http)));
         }
         let manager = Arc::clone(&client.shard_manager);
         health.set_shard_manager(Arc::clone(&manager));
@@ -361,6 +476,9 @@ pub async fn serve(
         task.abort();
     }
     if let Some(task) = tip_task {
+        task.stop().await;
+    }
+    if let Some(task) = digest_task {
         task.stop().await;
     }
     let flushed = bot.store.close().await;

@@ -4,8 +4,7 @@
 use super::render;
 use super::{rest, Bot, Context, Error};
 use crate::daily_tips::{
-    PostError, PostOutcome, SchedulerHandle, SchedulerOptions, SystemClock, TipPost, TipPoster,
-    TipScheduler,
+    PostError, PostOutcome, SchedulerHandle, SchedulerOptions, TipPost, TipPoster, TipScheduler,
 };
 use crate::store::{NewTipSubscription, TipClaim, TipSubscription};
 use crate::tips::{next_post, Days, TipSchedule};
@@ -83,7 +82,7 @@ pub(crate) struct TipTask {
 }
 
 impl TipTask {
-    /// Builds the scheduler over the bot's store and tips, posting through `http`, keeps its
+    /// Builds the scheduler over the bot's store, tips and clock, posting through `http`, keeps its
     /// handle in the bot (for the `/tips` commands) and spawns it.
     pub(crate) fn start(
         bot: &Bot,
@@ -94,7 +93,7 @@ impl TipTask {
             Arc::clone(&bot.store),
             bot.assistant.kb().tips().to_vec(),
             DiscordTipPoster::new(http),
-            Arc::new(SystemClock),
+            Arc::clone(&bot.clock),
             options,
         );
         let handle = scheduler.handle();

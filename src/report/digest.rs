@@ -107,7 +107,12 @@ pub fn question_key(question: &str) -> String {
 
 /// The custom id of the "copy as KB stub" button for `question`.
 pub fn kb_stub_action(question: &str) -> String {
-    format!("{KB_STUB_ACTION_PREFIX}{}", question_key(question))
+    kb_stub_action_for_key(&question_key(question))
+}
+
+/// The custom id of the "copy as KB stub" button for a question's [`question_key`].
+pub fn kb_stub_action_for_key(key: &str) -> String {
+    format!("{KB_STUB_ACTION_PREFIX}{key}")
 }
 
 /// The question key in a "copy as KB stub" custom id; `None` for any other id.

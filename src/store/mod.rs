@@ -1,4 +1,4 @@
-//! Persistence behind one async interface: safety channels, feedback, unanswered questions, tip subscriptions, rotations and leased tip claims, on SQLite or PostgreSQL.
+//! Persistence behind one async interface: safety channels, feedback, unanswered questions, usage counts, tip and digest subscriptions, rotations and leased post claims, on SQLite or PostgreSQL.
 //!
 //! # Shape: one type, an enum of two backends
 //!
@@ -27,7 +27,19 @@
 //! taken over with its tip and nonce unchanged. Only the holder may then
 //! [mark it sent](Store::mark_tip_post_sent) (which advances the rotation in the same transaction)
 //! or [skip it](Store::skip_tip_post); anyone else gets [`StoreError::LeaseLost`].
+//!
+//! The weekly digest is claimed the same way, by the same code, in tables of the same shape
+//! ([`Store::claim_digest_post`], [`Store::mark_digest_post_sent`], [`Store::skip_digest_post`]).
+//!
+//! # Usage counts: privacy by design
+//!
+//! [`Store::record_usage`] increments one count per local day, entry, reply kind and channel kind:
+//! no user id, no text. [`Store::record_unanswered`] is the one place question text is kept, and it
+//! masks and normalizes the text itself ([`crate::privacy::storable_question`]) and keeps a
+//! per-question pseudonym of the asker instead of the id. [`Store::purge_usage`] deletes rows past
+//! the retention period.
 
+mod counts;
 mod feedback;
 mod postgres;
 mod sqlite;
@@ -36,19 +48,29 @@ mod unanswered;
 
 pub(crate) use crate::config::error_chain;
 pub use crate::config::{DatabaseLocation, LocationError, PostgresUrl};
+pub use counts::Purged;
 pub use feedback::{EntryVotes, RecordedVote, UserHasher, Vote};
 pub use tips::{
-    tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, NewTipSubscription, SubscriptionChange,
-    TipClaim, TipClaimRequest, TipLease, TipSubscription,
+    digest_post_nonce, tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, NewTipSubscription,
+    SubscriptionChange, TipClaim, TipClaimRequest, TipLease, TipSubscription,
 };
 pub use unanswered::UnansweredCount;
 
 use crate::tips::rotation::RotationState;
 use crate::tips::schedule::TipSchedule;
+use crate::usage::{ChannelKind, Figures, Outcome, Period};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::path::Path;
 use std::sync::Arc;
+use tips::PostKind;
+
+/// A weekly digest's subscription: shaped like a tip subscription, with its one weekday in `days`.
+pub type DigestSubscription = TipSubscription;
+/// A weekly digest post's claim: its `tip_id` holds the last day of the week it covers.
+pub type DigestClaim = TipClaim;
+/// The right to send one weekly digest post (its `tip_id` is the week's last day, as in its claim).
+pub type DigestLease = TipLease;
 
 /// Why the store could not do what was asked. No variant ever contains a database password.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +117,8 @@ pub enum StoreError {
 pub struct Store {
     backend: Backend,
     location: String,
+    /// The user hasher, read (or made) on first use: unanswered questions need it on every record.
+    users: tokio::sync::OnceCell<UserHasher>,
 }
 
 enum Backend {
@@ -120,6 +144,7 @@ impl Store {
             DatabaseLocation::Postgres(url) => Ok(Arc::new(Store {
                 backend: Backend::Postgres(postgres::PostgresBackend::open(url).await?),
                 location: location.to_string(),
+                users: tokio::sync::OnceCell::new(),
             })),
         }
     }
@@ -129,6 +154,7 @@ impl Store {
         Ok(Arc::new(Store {
             backend: Backend::Sqlite(sqlite::SqliteBackend::open(Some(path)).await?),
             location: path.display().to_string(),
+            users: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -137,6 +163,7 @@ impl Store {
         Ok(Arc::new(Store {
             backend: Backend::Sqlite(sqlite::SqliteBackend::open(None).await?),
             location: ":memory:".to_string(),
+            users: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -211,18 +238,23 @@ impl Store {
     /// This database's user hasher, creating (and saving) its random salt on first use. Two
     /// processes starting on a new database at once agree on one salt.
     pub async fn user_hasher(&self) -> Result<UserHasher, StoreError> {
-        dispatch!(self, db => db.user_hasher().await)
+        self.users
+            .get_or_try_init(|| async { dispatch!(self, db => db.user_hasher().await) })
+            .await
+            .cloned()
     }
 
-    /// Records a vote; the same user voting again on the same reply replaces their vote.
+    /// Records a vote cast on local day `day`; the same user voting again on the same reply
+    /// replaces their vote (and its day).
     pub async fn record_vote(
         &self,
         reply_id: u64,
         user_hash: &str,
         entry_id: &str,
         vote: Vote,
+        day: Date,
     ) -> Result<(), StoreError> {
-        dispatch!(self, db => db.record_vote(reply_id, user_hash, entry_id, vote).await)
+        dispatch!(self, db => db.record_vote(reply_id, user_hash, entry_id, vote, day).await)
     }
 
     /// The votes cast on one reply (one per user).
@@ -237,12 +269,32 @@ impl Store {
 
     // --- Unanswered questions ---
 
-    /// Records one unanswered question. `text` must already be normalized (no mentions or ids).
-    pub async fn record_unanswered(&self, text: &str) -> Result<(), StoreError> {
+    /// Records one question asked on local day `day` that went unanswered, as the text
+    /// [`crate::privacy::storable_question`] makes of it (e-mail addresses, numbers, mentions and
+    /// links masked, then normalized) and a pseudonym of `asker_id` for that text (a keyed hash:
+    /// the id is never stored, and one person's questions cannot be linked to each other). Returns
+    /// the stored text; nothing is stored for a question that is empty once normalized.
+    pub async fn record_unanswered(
+        &self,
+        question: &str,
+        asker_id: u64,
+        day: Date,
+    ) -> Result<Option<String>, StoreError> {
+        let text = crate::privacy::storable_question(question);
         if text.trim().is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        dispatch!(self, db => db.record_unanswered(text).await)
+        let asker = self.user_hasher().await?.asker(asker_id, &text);
+        dispatch!(self, db => db.record_unanswered(&text, &asker, day).await)?;
+        Ok(Some(text))
+    }
+
+    /// Marks a stored unanswered text as checked by a curator (it holds no personal data), so
+    /// reports show it even when only one person asked it. `text` is the text as stored (as
+    /// `hingebot report pending` lists it). Returns `false`, changing nothing, when no question
+    /// with that text is stored.
+    pub async fn confirm_unanswered(&self, text: &str) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.confirm_unanswered(text).await)
     }
 
     /// The most frequent unanswered questions asked at or after `since` (Unix seconds), most
@@ -254,6 +306,33 @@ impl Store {
     ) -> Result<Vec<UnansweredCount>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         dispatch!(self, db => db.top_unanswered(since, limit).await)
+    }
+
+    // --- Usage counts ---
+
+    /// Counts one reply: on local day `day`, showing `entry` (the answer, the warning card or the
+    /// first suggestion; `None` for an abstain), of kind `outcome`, asked in a `channel` kind.
+    pub async fn record_usage(
+        &self,
+        day: Date,
+        entry: Option<&str>,
+        outcome: Outcome,
+        channel: ChannelKind,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, db => db.record_usage(day, entry, outcome, channel).await)
+    }
+
+    /// Everything a report over `period` is built from: counts, votes and tips posted over
+    /// `period` and the one before it, unanswered questions over `period`.
+    pub async fn usage_figures(&self, period: Period) -> Result<Figures, StoreError> {
+        let (first, last) = (period.previous().since(), period.until());
+        dispatch!(self, db => db.usage_figures(first, period.since(), last).await)
+    }
+
+    /// Deletes usage counts, unanswered questions (and their confirmations) and votes of local
+    /// days before `before`, in one transaction.
+    pub async fn purge_usage(&self, before: Date) -> Result<Purged, StoreError> {
+        dispatch!(self, db => db.purge_usage(before).await)
     }
 
     // --- Tip subscriptions ---
@@ -288,13 +367,13 @@ impl Store {
         subscriptions: &[NewTipSubscription],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
-        dispatch!(self, db => db.upsert_tip_subscriptions(subscriptions, now).await)
+        dispatch!(self, db => db.upsert_subscriptions(PostKind::Tip, subscriptions, now).await)
     }
 
     /// Unsubscribes a channel. Its rotation is kept, so subscribing again continues without repeats.
     /// Returns whether it was subscribed.
     pub async fn remove_tip_subscription(&self, channel_id: u64) -> Result<bool, StoreError> {
-        dispatch!(self, db => db.remove_tip_subscription(channel_id).await)
+        dispatch!(self, db => db.remove_subscription(PostKind::Tip, channel_id).await)
     }
 
     /// One channel's subscription.
@@ -302,12 +381,12 @@ impl Store {
         &self,
         channel_id: u64,
     ) -> Result<Option<TipSubscription>, StoreError> {
-        dispatch!(self, db => db.tip_subscription(channel_id).await)
+        dispatch!(self, db => db.subscription(PostKind::Tip, channel_id).await)
     }
 
     /// Every subscription (active and paused), by channel id.
     pub async fn tip_subscriptions(&self) -> Result<Vec<TipSubscription>, StoreError> {
-        let mut subscriptions = dispatch!(self, db => db.tip_subscriptions().await)?;
+        let mut subscriptions = dispatch!(self, db => db.subscriptions(PostKind::Tip).await)?;
         subscriptions.sort_by_key(|s| s.channel_id);
         Ok(subscriptions)
     }
@@ -318,12 +397,12 @@ impl Store {
         channel_id: u64,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        dispatch!(self, db => db.pause_tip_subscription(channel_id, reason).await)
+        dispatch!(self, db => db.pause_subscription(PostKind::Tip, channel_id, reason).await)
     }
 
     /// Resumes a paused channel. Returns whether it exists.
     pub async fn unpause_tip_subscription(&self, channel_id: u64) -> Result<bool, StoreError> {
-        dispatch!(self, db => db.unpause_tip_subscription(channel_id).await)
+        dispatch!(self, db => db.unpause_subscription(PostKind::Tip, channel_id).await)
     }
 
     // --- Rotation ---
@@ -375,7 +454,7 @@ impl Store {
         if requests.is_empty() {
             return Ok(Vec::new());
         }
-        dispatch!(self, db => db.claim_tip_posts(requests, owner, now, ttl).await)
+        dispatch!(self, db => db.claim_posts(PostKind::Tip, requests, owner, now, ttl).await)
     }
 
     /// Records a leased post as sent (after Discord confirmed it) and advances the channel's
@@ -391,13 +470,13 @@ impl Store {
     where
         F: FnOnce(&RotationState) -> RotationState + Send + 'static,
     {
-        dispatch!(self, db => db.mark_tip_post_sent(lease, message_id, now, advance).await)
+        dispatch!(self, db => db.mark_post_sent(PostKind::Tip, lease, message_id, now, Some(advance)).await)
     }
 
     /// Gives up a leased post (grace window passed, tip removed), keeping the reason. Only the
     /// lease holder may; anyone else gets [`StoreError::LeaseLost`].
     pub async fn skip_tip_post(&self, lease: &TipLease, reason: &str) -> Result<(), StoreError> {
-        dispatch!(self, db => db.skip_tip_post(lease, reason, false).await)
+        dispatch!(self, db => db.skip_post(PostKind::Tip, lease, reason, false).await)
     }
 
     /// Gives up a leased post and pauses the channel's subscription with the same reason (the
@@ -407,22 +486,141 @@ impl Store {
         lease: &TipLease,
         reason: &str,
     ) -> Result<(), StoreError> {
-        dispatch!(self, db => db.skip_tip_post(lease, reason, true).await)
+        dispatch!(self, db => db.skip_post(PostKind::Tip, lease, reason, true).await)
     }
 
     /// Claims that were neither sent nor given up: in flight elsewhere, or left by a crash.
     pub async fn unsent_tip_claims(&self) -> Result<Vec<TipClaim>, StoreError> {
-        dispatch!(self, db => db.unsent_tip_claims().await)
+        dispatch!(self, db => db.unsent_claims(PostKind::Tip).await)
     }
 
     /// The channel's claim with the latest local date.
     pub async fn latest_tip_claim(&self, channel_id: u64) -> Result<Option<TipClaim>, StoreError> {
-        dispatch!(self, db => db.latest_tip_claim(channel_id).await)
+        dispatch!(self, db => db.latest_claim(PostKind::Tip, channel_id).await)
     }
 
     /// Every claim of a channel, oldest first: its posting history.
     pub async fn tip_claims(&self, channel_id: u64) -> Result<Vec<TipClaim>, StoreError> {
-        dispatch!(self, db => db.tip_claims(channel_id).await)
+        dispatch!(self, db => db.claims(PostKind::Tip, channel_id).await)
+    }
+
+    // --- Weekly digests: subscriptions and leased claims, by the same code as tips ---
+
+    /// Subscribes channels to the weekly digest (or changes their schedule), in one transaction;
+    /// each schedule has one weekday. As [`Store::upsert_tip_subscriptions`].
+    pub async fn upsert_digest_subscriptions(
+        &self,
+        subscriptions: &[(u64, TipSchedule)],
+        now: Timestamp,
+    ) -> Result<Vec<SubscriptionChange>, StoreError> {
+        // Digests go out from whichever process claims them, so their guild is not recorded.
+        let subscriptions: Vec<NewTipSubscription> = subscriptions
+            .iter()
+            .map(|(channel_id, schedule)| NewTipSubscription {
+                channel_id: *channel_id,
+                guild_id: None,
+                schedule: schedule.clone(),
+            })
+            .collect();
+        dispatch!(self, db => db.upsert_subscriptions(PostKind::Digest, &subscriptions, now).await)
+    }
+
+    /// Stops a channel's weekly digest. Returns whether it was subscribed.
+    pub async fn remove_digest_subscription(&self, channel_id: u64) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.remove_subscription(PostKind::Digest, channel_id).await)
+    }
+
+    /// One channel's digest subscription.
+    pub async fn digest_subscription(
+        &self,
+        channel_id: u64,
+    ) -> Result<Option<DigestSubscription>, StoreError> {
+        dispatch!(self, db => db.subscription(PostKind::Digest, channel_id).await)
+    }
+
+    /// Every digest subscription (active and paused), by channel id.
+    pub async fn digest_subscriptions(&self) -> Result<Vec<DigestSubscription>, StoreError> {
+        let mut subscriptions = dispatch!(self, db => db.subscriptions(PostKind::Digest).await)?;
+        subscriptions.sort_by_key(|s| s.channel_id);
+        Ok(subscriptions)
+    }
+
+    /// Pauses a channel's digest with a reason. Returns whether it exists.
+    pub async fn pause_digest_subscription(
+        &self,
+        channel_id: u64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.pause_subscription(PostKind::Digest, channel_id, reason).await)
+    }
+
+    /// Resumes a paused digest. Returns whether it exists.
+    pub async fn unpause_digest_subscription(&self, channel_id: u64) -> Result<bool, StoreError> {
+        dispatch!(self, db => db.unpause_subscription(PostKind::Digest, channel_id).await)
+    }
+
+    /// Claims one channel's digest of `local_date` (covering the week that ends on `week_until`)
+    /// for `owner` until `now + ttl`: the lease rule of [`Store::claim_tip_posts`]. An existing
+    /// claim keeps its week and nonce ([`digest_post_nonce`]).
+    pub async fn claim_digest_post(
+        &self,
+        channel_id: u64,
+        local_date: Date,
+        week_until: Date,
+        owner: &LeaseOwner,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let request = TipClaimRequest {
+            channel_id,
+            local_date,
+            tip_id: week_until.to_string(),
+        };
+        let mut outcomes = dispatch!(self, db => db.claim_posts(PostKind::Digest, std::slice::from_ref(&request), owner, now, ttl).await)?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Task("no claim outcome reported".to_string()))
+    }
+
+    /// Records a leased digest post as sent. Only the holder may: anyone else gets
+    /// [`StoreError::LeaseLost`], changing nothing.
+    pub async fn mark_digest_post_sent(
+        &self,
+        lease: &DigestLease,
+        message_id: Option<u64>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let no_rotation: Option<fn(&RotationState) -> RotationState> = None;
+        dispatch!(self, db => db.mark_post_sent(PostKind::Digest, lease, message_id, now, no_rotation).await)
+    }
+
+    /// Gives up a leased digest post; with `pause_channel`, also pauses the channel's digest with
+    /// the same reason (the channel is gone or closed to the bot). Holder only.
+    pub async fn skip_digest_post(
+        &self,
+        lease: &DigestLease,
+        reason: &str,
+        pause_channel: bool,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, db => db.skip_post(PostKind::Digest, lease, reason, pause_channel).await)
+    }
+
+    /// Digest claims neither sent nor given up.
+    pub async fn unsent_digest_claims(&self) -> Result<Vec<DigestClaim>, StoreError> {
+        dispatch!(self, db => db.unsent_claims(PostKind::Digest).await)
+    }
+
+    /// The channel's digest claim with the latest local date.
+    pub async fn latest_digest_claim(
+        &self,
+        channel_id: u64,
+    ) -> Result<Option<DigestClaim>, StoreError> {
+        dispatch!(self, db => db.latest_claim(PostKind::Digest, channel_id).await)
+    }
+
+    /// Every digest claim of a channel, oldest first.
+    pub async fn digest_claims(&self, channel_id: u64) -> Result<Vec<DigestClaim>, StoreError> {
+        dispatch!(self, db => db.claims(PostKind::Digest, channel_id).await)
     }
 }
 

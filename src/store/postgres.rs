@@ -1,9 +1,12 @@
 //! The server backend: PostgreSQL over tokio-postgres with a deadpool of connections, cached statements, and numbered migrations serialized by an advisory lock.
 
+use super::counts::{
+    entry_to_sql, question_row, tip_row, unanswered_query, unanswered_row, vote_row, Purged,
+};
 use super::feedback::SALT_KEY;
 use super::tips::{
     decide, in_key_order, lease_expiry, parse_posted, posted_json, schedule_columns, ClaimRow,
-    LeaseDecision, NewTipSubscription, SubscriptionRow, CLAIM_COLUMNS, SUBSCRIPTION_COLUMNS,
+    LeaseDecision, NewTipSubscription, PostKind, SubscriptionRow, SUBSCRIPTION_COLUMNS,
 };
 use super::{
     error_chain, id_from_sql, id_to_sql, lease_lost, now_unix, ClaimOutcome, EntryVotes,
@@ -11,7 +14,9 @@ use super::{
     TipClaimRequest, TipLease, TipSubscription, UnansweredCount, UserHasher, Vote,
 };
 use crate::tips::rotation::RotationState;
+use crate::usage::{ChannelKind, Figures, Outcome};
 use deadpool_postgres::{GenericClient, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio_postgres::{NoTls, Row};
@@ -20,6 +25,7 @@ use tokio_postgres::{NoTls, Row};
 /// released step: append a new one.
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_schema.sql"),
+    include_str!("../../migrations/postgres/0002_usage_and_digest.sql"),
     include_str!("../../migrations/postgres/0003_tip_subscription_guild.sql"),
 ];
 
@@ -239,14 +245,16 @@ impl PostgresBackend {
         user_hash: &str,
         entry_id: &str,
         vote: Vote,
+        day: Date,
     ) -> Result<(), StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "INSERT INTO feedback (reply_id, user_hash, entry_id, vote, at)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO feedback (reply_id, user_hash, entry_id, vote, at, day)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (reply_id, user_hash)
-                 DO UPDATE SET vote = EXCLUDED.vote, entry_id = EXCLUDED.entry_id, at = EXCLUDED.at",
+                 DO UPDATE SET vote = EXCLUDED.vote, entry_id = EXCLUDED.entry_id, at = EXCLUDED.at,
+                               day = EXCLUDED.day",
             )
             .await?;
         let vote = vote.to_sql() as i16;
@@ -259,6 +267,7 @@ impl PostgresBackend {
                     &entry_id,
                     &vote,
                     &now_unix(),
+                    &day.to_string(),
                 ],
             )
             .await?;
@@ -313,13 +322,164 @@ impl PostgresBackend {
             .collect()
     }
 
-    pub(crate) async fn record_unanswered(&self, text: &str) -> Result<(), StoreError> {
+    pub(crate) async fn record_unanswered(
+        &self,
+        text: &str,
+        asker: &str,
+        day: Date,
+    ) -> Result<(), StoreError> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached("INSERT INTO unanswered (text, at) VALUES ($1, $2)")
+            .prepare_cached("INSERT INTO unanswered (text, at, day, asker) VALUES ($1, $2, $3, $4)")
+            .await?;
+        client
+            .execute(&stmt, &[&text, &now_unix(), &day.to_string(), &asker])
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn confirm_unanswered(&self, text: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "INSERT INTO unanswered_confirmed (text, confirmed_at)
+                 SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM unanswered WHERE text = $1)
+                 ON CONFLICT (text) DO NOTHING",
+            )
             .await?;
         client.execute(&stmt, &[&text, &now_unix()]).await?;
+        let stored = client
+            .prepare_cached("SELECT 1 FROM unanswered WHERE text = $1 LIMIT 1")
+            .await?;
+        Ok(client.query_opt(&stored, &[&text]).await?.is_some())
+    }
+
+    pub(crate) async fn record_usage(
+        &self,
+        day: Date,
+        entry: Option<&str>,
+        outcome: Outcome,
+        channel: ChannelKind,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "INSERT INTO usage_counts (day, entry_id, outcome, channel, questions)
+                 VALUES ($1, $2, $3, $4, 1)
+                 ON CONFLICT (day, entry_id, outcome, channel)
+                 DO UPDATE SET questions = usage_counts.questions + 1",
+            )
+            .await?;
+        client
+            .execute(
+                &stmt,
+                &[
+                    &day.to_string(),
+                    &entry_to_sql(entry),
+                    &outcome.name(),
+                    &channel.name(),
+                ],
+            )
+            .await?;
         Ok(())
+    }
+
+    /// Counts, votes and tips from `first` to `last`, unanswered questions from `asked_from` to `last`.
+    pub(crate) async fn usage_figures(
+        &self,
+        first: Date,
+        asked_from: Date,
+        last: Date,
+    ) -> Result<Figures, StoreError> {
+        let (first, asked_from, last) =
+            (first.to_string(), asked_from.to_string(), last.to_string());
+        let client = self.client().await?;
+        let mut figures = Figures::default();
+        let stmt = client
+            .prepare_cached(
+                "SELECT day, entry_id, outcome, channel, questions FROM usage_counts
+                 WHERE day BETWEEN $1 AND $2",
+            )
+            .await?;
+        for r in client.query(&stmt, &[&first, &last]).await? {
+            figures.questions.push(question_row(
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            )?);
+        }
+        let stmt = client
+            .prepare_cached(
+                "SELECT day, entry_id,
+                        SUM(CASE WHEN vote > 0 THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN vote < 0 THEN 1 ELSE 0 END)
+                 FROM feedback WHERE day BETWEEN $1 AND $2
+                 GROUP BY day, entry_id",
+            )
+            .await?;
+        for r in client.query(&stmt, &[&first, &last]).await? {
+            figures.votes.push(vote_row(
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+            )?);
+        }
+        let stmt = client
+            .prepare_cached(
+                "SELECT local_date, COUNT(*) FROM tip_posts
+                 WHERE sent_at IS NOT NULL AND local_date BETWEEN $1 AND $2
+                 GROUP BY local_date",
+            )
+            .await?;
+        for r in client.query(&stmt, &[&first, &last]).await? {
+            figures.tips.push(tip_row(r.try_get(0)?, r.try_get(1)?)?);
+        }
+        let stmt = client.prepare_cached(&unanswered_query("$1", "$2")).await?;
+        for r in client.query(&stmt, &[&asked_from, &last]).await? {
+            figures.unanswered.push(unanswered_row(
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+            ));
+        }
+        Ok(figures)
+    }
+
+    pub(crate) async fn purge_usage(&self, before: Date) -> Result<Purged, StoreError> {
+        let before = before.to_string();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let usage_rows = tx
+            .execute("DELETE FROM usage_counts WHERE day < $1", &[&before])
+            .await?;
+        let unanswered = tx
+            .execute(
+                "DELETE FROM unanswered WHERE day IS NULL OR day < $1",
+                &[&before],
+            )
+            .await?;
+        let votes = tx
+            .execute(
+                "DELETE FROM feedback WHERE day IS NULL OR day < $1",
+                &[&before],
+            )
+            .await?;
+        tx.execute(
+            "DELETE FROM unanswered_confirmed c
+             WHERE NOT EXISTS (SELECT 1 FROM unanswered u WHERE u.text = c.text)",
+            &[],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Purged {
+            usage_rows,
+            unanswered,
+            votes,
+        })
     }
 
     pub(crate) async fn top_unanswered(
@@ -347,18 +507,20 @@ impl PostgresBackend {
             .collect()
     }
 
-    pub(crate) async fn upsert_tip_subscriptions(
+    pub(crate) async fn upsert_subscriptions(
         &self,
+        kind: PostKind,
         subscriptions: &[NewTipSubscription],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
         let now = now.as_second();
+        let table = kind.subscriptions();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let select = tx
-            .prepare_cached(
-                "SELECT time, timezone, days, guild_id FROM tip_subscriptions WHERE channel_id = $1 FOR UPDATE",
-            )
+            .prepare_cached(&format!(
+                "SELECT time, timezone, days, guild_id FROM {table} WHERE channel_id = $1 FOR UPDATE"
+            ))
             .await?;
         let mut changes: Vec<Option<SubscriptionChange>> =
             subscriptions.iter().map(|_| None).collect();
@@ -381,10 +543,10 @@ impl PostgresBackend {
                     // A concurrent first subscription of the same channel makes this a no-op;
                     // then the other process's row stands, as if it had come second.
                     tx.execute(
-                        "INSERT INTO tip_subscriptions
+                        &format!("INSERT INTO {table}
                              (channel_id, time, timezone, days, paused_reason, created_at, updated_at, guild_id)
                          VALUES ($1, $2, $3, $4, NULL, $5, $5, $6)
-                         ON CONFLICT (channel_id) DO NOTHING",
+                         ON CONFLICT (channel_id) DO NOTHING"),
                         &[&channel, time, timezone, days, &now, &guild],
                     )
                     .await?;
@@ -393,7 +555,7 @@ impl PostgresBackend {
                 Some((old, old_guild)) => {
                     if guild.is_some() && guild != old_guild {
                         tx.execute(
-                            "UPDATE tip_subscriptions SET guild_id = $2 WHERE channel_id = $1",
+                            &format!("UPDATE {table} SET guild_id = $2 WHERE channel_id = $1"),
                             &[&channel, &guild],
                         )
                         .await?;
@@ -402,9 +564,9 @@ impl PostgresBackend {
                         SubscriptionChange::Unchanged
                     } else {
                         tx.execute(
-                            "UPDATE tip_subscriptions
+                            &format!("UPDATE {table}
                              SET time = $2, timezone = $3, days = $4, paused_reason = NULL, updated_at = $5
-                             WHERE channel_id = $1",
+                             WHERE channel_id = $1"),
                             &[&channel, time, timezone, days, &now],
                         )
                         .await?;
@@ -418,25 +580,31 @@ impl PostgresBackend {
         Ok(changes.into_iter().flatten().collect())
     }
 
-    pub(crate) async fn remove_tip_subscription(
+    pub(crate) async fn remove_subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached("DELETE FROM tip_subscriptions WHERE channel_id = $1")
+            .prepare_cached(&format!(
+                "DELETE FROM {} WHERE channel_id = $1",
+                kind.subscriptions()
+            ))
             .await?;
         Ok(client.execute(&stmt, &[&id_to_sql(channel_id)]).await? > 0)
     }
 
-    pub(crate) async fn tip_subscription(
+    pub(crate) async fn subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<Option<TipSubscription>, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
-                "SELECT {SUBSCRIPTION_COLUMNS} FROM tip_subscriptions WHERE channel_id = $1"
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM {} WHERE channel_id = $1",
+                kind.subscriptions()
             ))
             .await?;
         client
@@ -446,11 +614,15 @@ impl PostgresBackend {
             .transpose()
     }
 
-    pub(crate) async fn tip_subscriptions(&self) -> Result<Vec<TipSubscription>, StoreError> {
+    pub(crate) async fn subscriptions(
+        &self,
+        kind: PostKind,
+    ) -> Result<Vec<TipSubscription>, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
-                "SELECT {SUBSCRIPTION_COLUMNS} FROM tip_subscriptions ORDER BY channel_id"
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM {} ORDER BY channel_id",
+                kind.subscriptions()
             ))
             .await?;
         let rows = client.query(&stmt, &[]).await?;
@@ -459,14 +631,18 @@ impl PostgresBackend {
             .collect()
     }
 
-    pub(crate) async fn pause_tip_subscription(
+    pub(crate) async fn pause_subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
         reason: &str,
     ) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached("UPDATE tip_subscriptions SET paused_reason = $2 WHERE channel_id = $1")
+            .prepare_cached(&format!(
+                "UPDATE {} SET paused_reason = $2 WHERE channel_id = $1",
+                kind.subscriptions()
+            ))
             .await?;
         Ok(client
             .execute(&stmt, &[&id_to_sql(channel_id), &reason])
@@ -474,15 +650,17 @@ impl PostgresBackend {
             > 0)
     }
 
-    pub(crate) async fn unpause_tip_subscription(
+    pub(crate) async fn unpause_subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "UPDATE tip_subscriptions SET paused_reason = NULL WHERE channel_id = $1",
-            )
+            .prepare_cached(&format!(
+                "UPDATE {} SET paused_reason = NULL WHERE channel_id = $1",
+                kind.subscriptions()
+            ))
             .await?;
         Ok(client.execute(&stmt, &[&id_to_sql(channel_id)]).await? > 0)
     }
@@ -501,8 +679,9 @@ impl PostgresBackend {
         write_rotation(&client, id_to_sql(channel_id), state).await
     }
 
-    pub(crate) async fn claim_tip_posts(
+    pub(crate) async fn claim_posts(
         &self,
+        kind: PostKind,
         requests: &[TipClaimRequest],
         owner: &LeaseOwner,
         now: Timestamp,
@@ -512,24 +691,26 @@ impl PostgresBackend {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let insert = tx
-            .prepare_cached(
-                "INSERT INTO tip_posts
-                     (channel_id, local_date, tip_id, claimed_at, nonce, lease_owner, lease_expires_at)
+            .prepare_cached(&format!(
+                "INSERT INTO {} (channel_id, local_date, {}, claimed_at, nonce, lease_owner, lease_expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (channel_id, local_date) DO NOTHING",
-            )
+                kind.posts(),
+                kind.item()
+            ))
             .await?;
         let take = tx
-            .prepare_cached(
-                "UPDATE tip_posts SET lease_owner = $3, lease_expires_at = $4, nonce = $5
+            .prepare_cached(&format!(
+                "UPDATE {} SET lease_owner = $3, lease_expires_at = $4, nonce = $5
                  WHERE channel_id = $1 AND local_date = $2",
-            )
+                kind.posts()
+            ))
             .await?;
         let mut outcomes: Vec<Option<ClaimOutcome>> = requests.iter().map(|_| None).collect();
         for (i, request) in in_key_order(requests) {
             let channel = id_to_sql(request.channel_id);
             let date = request.local_date.to_string();
-            let nonce = super::tip_post_nonce(request.channel_id, request.local_date);
+            let nonce = kind.nonce(request.channel_id, request.local_date);
             // On a conflict with a claim another transaction is still inserting, this waits for it.
             let inserted = tx
                 .execute(
@@ -556,7 +737,7 @@ impl PostgresBackend {
                     grant: LeaseGrant::New,
                 })
             } else {
-                let claim = read_claim(&tx, channel, &date, true)
+                let claim = read_claim(&tx, kind, channel, &date, true)
                     .await?
                     .ok_or_else(|| {
                         StoreError::Corrupt(format!(
@@ -598,12 +779,15 @@ impl PostgresBackend {
         Ok(outcomes.into_iter().flatten().collect())
     }
 
-    pub(crate) async fn mark_tip_post_sent<F>(
+    /// Marks a leased post sent; for a tip, `advance` moves the channel's rotation on in the same
+    /// transaction.
+    pub(crate) async fn mark_post_sent<F>(
         &self,
+        kind: PostKind,
         lease: &TipLease,
         message_id: Option<u64>,
         now: Timestamp,
-        advance: F,
+        advance: Option<F>,
     ) -> Result<(), StoreError>
     where
         F: FnOnce(&RotationState) -> RotationState + Send + 'static,
@@ -613,11 +797,12 @@ impl PostgresBackend {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let mark = tx
-            .prepare_cached(
-                "UPDATE tip_posts SET sent_at = $3, message_id = $4
+            .prepare_cached(&format!(
+                "UPDATE {} SET sent_at = $3, message_id = $4
                  WHERE channel_id = $1 AND local_date = $2 AND lease_owner = $5
                    AND sent_at IS NULL AND skipped_reason IS NULL",
-            )
+                kind.posts()
+            ))
             .await?;
         let updated = tx
             .execute(
@@ -632,25 +817,28 @@ impl PostgresBackend {
             )
             .await?;
         if updated == 0 {
-            let claim = read_claim(&tx, channel, &date, false).await?;
+            let claim = read_claim(&tx, kind, channel, &date, false).await?;
             return Err(lease_lost(lease, claim.as_ref()));
         }
-        // The row exists before it is locked, so two posts of one channel cannot both start from
-        // "no rotation yet" and overwrite each other.
-        tx.execute(
-            "INSERT INTO tip_rotation (channel_id, cycle, posted) VALUES ($1, 0, '[]')
-             ON CONFLICT (channel_id) DO NOTHING",
-            &[&channel],
-        )
-        .await?;
-        let next = advance(&read_rotation(&tx, channel, true).await?);
-        write_rotation(&tx, channel, &next).await?;
+        if let Some(advance) = advance {
+            // The row exists before it is locked, so two posts of one channel cannot both start
+            // from "no rotation yet" and overwrite each other.
+            tx.execute(
+                "INSERT INTO tip_rotation (channel_id, cycle, posted) VALUES ($1, 0, '[]')
+                 ON CONFLICT (channel_id) DO NOTHING",
+                &[&channel],
+            )
+            .await?;
+            let next = advance(&read_rotation(&tx, channel, true).await?);
+            write_rotation(&tx, channel, &next).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
-    pub(crate) async fn skip_tip_post(
+    pub(crate) async fn skip_post(
         &self,
+        kind: PostKind,
         lease: &TipLease,
         reason: &str,
         pause_channel: bool,
@@ -661,19 +849,25 @@ impl PostgresBackend {
         let tx = client.transaction().await?;
         let updated = tx
             .execute(
-                "UPDATE tip_posts SET skipped_reason = $3
-                 WHERE channel_id = $1 AND local_date = $2 AND lease_owner = $4
-                   AND sent_at IS NULL AND skipped_reason IS NULL",
+                &format!(
+                    "UPDATE {} SET skipped_reason = $3
+                     WHERE channel_id = $1 AND local_date = $2 AND lease_owner = $4
+                       AND sent_at IS NULL AND skipped_reason IS NULL",
+                    kind.posts()
+                ),
                 &[&channel, &date, &reason, &lease.owner.as_str()],
             )
             .await?;
         if updated == 0 {
-            let claim = read_claim(&tx, channel, &date, false).await?;
+            let claim = read_claim(&tx, kind, channel, &date, false).await?;
             return Err(lease_lost(lease, claim.as_ref()));
         }
         if pause_channel {
             tx.execute(
-                "UPDATE tip_subscriptions SET paused_reason = $2 WHERE channel_id = $1",
+                &format!(
+                    "UPDATE {} SET paused_reason = $2 WHERE channel_id = $1",
+                    kind.subscriptions()
+                ),
                 &[&channel, &reason],
             )
             .await?;
@@ -682,13 +876,15 @@ impl PostgresBackend {
         Ok(())
     }
 
-    pub(crate) async fn unsent_tip_claims(&self) -> Result<Vec<TipClaim>, StoreError> {
+    pub(crate) async fn unsent_claims(&self, kind: PostKind) -> Result<Vec<TipClaim>, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
-                "SELECT {CLAIM_COLUMNS} FROM tip_posts
+                "SELECT {} FROM {}
                  WHERE sent_at IS NULL AND skipped_reason IS NULL
-                 ORDER BY channel_id, local_date"
+                 ORDER BY channel_id, local_date",
+                kind.claim_columns(),
+                kind.posts()
             ))
             .await?;
         let rows = client.query(&stmt, &[]).await?;
@@ -697,15 +893,18 @@ impl PostgresBackend {
             .collect()
     }
 
-    pub(crate) async fn latest_tip_claim(
+    pub(crate) async fn latest_claim(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<Option<TipClaim>, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
-                "SELECT {CLAIM_COLUMNS} FROM tip_posts WHERE channel_id = $1
-                 ORDER BY local_date DESC LIMIT 1"
+                "SELECT {} FROM {} WHERE channel_id = $1
+                 ORDER BY local_date DESC LIMIT 1",
+                kind.claim_columns(),
+                kind.posts()
             ))
             .await?;
         client
@@ -715,11 +914,17 @@ impl PostgresBackend {
             .transpose()
     }
 
-    pub(crate) async fn tip_claims(&self, channel_id: u64) -> Result<Vec<TipClaim>, StoreError> {
+    pub(crate) async fn claims(
+        &self,
+        kind: PostKind,
+        channel_id: u64,
+    ) -> Result<Vec<TipClaim>, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
-                "SELECT {CLAIM_COLUMNS} FROM tip_posts WHERE channel_id = $1 ORDER BY local_date"
+                "SELECT {} FROM {} WHERE channel_id = $1 ORDER BY local_date",
+                kind.claim_columns(),
+                kind.posts()
             ))
             .await?;
         let rows = client.query(&stmt, &[&id_to_sql(channel_id)]).await?;
@@ -771,12 +976,15 @@ fn subscription_row(r: &Row) -> Result<SubscriptionRow, tokio_postgres::Error> {
 /// One claim; `lock` takes the row lock (`FOR UPDATE`) a claim decision needs.
 async fn read_claim(
     client: &impl GenericClient,
+    kind: PostKind,
     channel: i64,
     date: &str,
     lock: bool,
 ) -> Result<Option<TipClaim>, StoreError> {
     let sql = format!(
-        "SELECT {CLAIM_COLUMNS} FROM tip_posts WHERE channel_id = $1 AND local_date = $2{}",
+        "SELECT {} FROM {} WHERE channel_id = $1 AND local_date = $2{}",
+        kind.claim_columns(),
+        kind.posts(),
         if lock { " FOR UPDATE" } else { "" }
     );
     let stmt = client.prepare_cached(&sql).await?;

@@ -1,9 +1,12 @@
 //! The embedded backend: one SQLite file in WAL mode (or memory), a small pool of connections used only on tokio's blocking pool, and `user_version` migrations.
 
+use super::counts::{
+    entry_to_sql, question_row, tip_row, unanswered_query, unanswered_row, vote_row, Purged,
+};
 use super::feedback::SALT_KEY;
 use super::tips::{
     decide, in_key_order, lease_expiry, parse_posted, posted_json, schedule_columns, ClaimRow,
-    LeaseDecision, NewTipSubscription, SubscriptionRow, CLAIM_COLUMNS, SUBSCRIPTION_COLUMNS,
+    LeaseDecision, NewTipSubscription, PostKind, SubscriptionRow, SUBSCRIPTION_COLUMNS,
 };
 use super::{
     id_from_sql, id_to_sql, lease_lost, now_unix, ClaimOutcome, EntryVotes, LeaseGrant, LeaseOwner,
@@ -11,7 +14,9 @@ use super::{
     TipSubscription, UnansweredCount, UserHasher, Vote,
 };
 use crate::tips::rotation::RotationState;
+use crate::usage::{ChannelKind, Figures, Outcome};
 use deadpool::managed::{Metrics, Pool, PoolError, RecycleResult};
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -24,6 +29,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_daily_tips.sql"),
     include_str!("../../migrations/sqlite/0003_tip_post_leases.sql"),
     include_str!("../../migrations/sqlite/0005_tip_subscription_guild.sql"),
+    include_str!("../../migrations/sqlite/0004_usage_and_digest.sql"),
 ];
 
 /// Connections to a file: WAL lets readers work beside the one writer.
@@ -268,20 +274,23 @@ impl SqliteBackend {
         user_hash: &str,
         entry_id: &str,
         vote: Vote,
+        day: Date,
     ) -> Result<(), StoreError> {
         let (user_hash, entry_id) = (user_hash.to_string(), entry_id.to_string());
         self.run(move |c| {
             c.execute(
-                "INSERT INTO feedback (reply_id, user_hash, entry_id, vote, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO feedback (reply_id, user_hash, entry_id, vote, at, day)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (reply_id, user_hash)
-                 DO UPDATE SET vote = excluded.vote, entry_id = excluded.entry_id, at = excluded.at",
+                 DO UPDATE SET vote = excluded.vote, entry_id = excluded.entry_id, at = excluded.at,
+                               day = excluded.day",
                 params![
                     id_to_sql(reply_id),
                     user_hash,
                     entry_id,
                     vote.to_sql(),
-                    now_unix()
+                    now_unix(),
+                    day.to_string()
                 ],
             )?;
             Ok(())
@@ -333,14 +342,153 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn record_unanswered(&self, text: &str) -> Result<(), StoreError> {
-        let text = text.to_string();
+    pub(crate) async fn record_unanswered(
+        &self,
+        text: &str,
+        asker: &str,
+        day: Date,
+    ) -> Result<(), StoreError> {
+        let (text, asker) = (text.to_string(), asker.to_string());
         self.run(move |c| {
             c.execute(
-                "INSERT INTO unanswered (text, at) VALUES (?1, ?2)",
-                params![text, now_unix()],
+                "INSERT INTO unanswered (text, at, day, asker) VALUES (?1, ?2, ?3, ?4)",
+                params![text, now_unix(), day.to_string(), asker],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn confirm_unanswered(&self, text: &str) -> Result<bool, StoreError> {
+        let text = text.to_string();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let stored = tx
+                .query_row("SELECT 1 FROM unanswered WHERE text = ?1", [&text], |_| {
+                    Ok(())
+                })
+                .optional()?
+                .is_some();
+            if stored {
+                tx.execute(
+                    "INSERT INTO unanswered_confirmed (text, confirmed_at) VALUES (?1, ?2)
+                     ON CONFLICT (text) DO NOTHING",
+                    params![text, now_unix()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    pub(crate) async fn record_usage(
+        &self,
+        day: Date,
+        entry: Option<&str>,
+        outcome: Outcome,
+        channel: ChannelKind,
+    ) -> Result<(), StoreError> {
+        let entry = entry_to_sql(entry).to_string();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO usage_counts (day, entry_id, outcome, channel, questions)
+                 VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT (day, entry_id, outcome, channel)
+                 DO UPDATE SET questions = usage_counts.questions + 1",
+                params![day.to_string(), entry, outcome.name(), channel.name()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Counts, votes and tips from `first` to `last`, unanswered questions from `asked_from` to `last`.
+    pub(crate) async fn usage_figures(
+        &self,
+        first: Date,
+        asked_from: Date,
+        last: Date,
+    ) -> Result<Figures, StoreError> {
+        let (first, asked_from, last) =
+            (first.to_string(), asked_from.to_string(), last.to_string());
+        self.run(move |c| {
+            let mut figures = Figures::default();
+            let mut stmt = c.prepare(
+                "SELECT day, entry_id, outcome, channel, questions FROM usage_counts
+                 WHERE day BETWEEN ?1 AND ?2",
+            )?;
+            let mut rows = stmt.query(params![first, last])?;
+            while let Some(r) = rows.next()? {
+                figures.questions.push(question_row(
+                    &r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    &r.get::<_, String>(2)?,
+                    &r.get::<_, String>(3)?,
+                    r.get(4)?,
+                )?);
+            }
+            let mut stmt = c.prepare(
+                "SELECT day, entry_id,
+                        SUM(CASE WHEN vote > 0 THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN vote < 0 THEN 1 ELSE 0 END)
+                 FROM feedback WHERE day BETWEEN ?1 AND ?2
+                 GROUP BY day, entry_id",
+            )?;
+            let mut rows = stmt.query(params![first, last])?;
+            while let Some(r) = rows.next()? {
+                figures.votes.push(vote_row(
+                    &r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                )?);
+            }
+            let mut stmt = c.prepare(
+                "SELECT local_date, COUNT(*) FROM tip_posts
+                 WHERE sent_at IS NOT NULL AND local_date BETWEEN ?1 AND ?2
+                 GROUP BY local_date",
+            )?;
+            let mut rows = stmt.query(params![first, last])?;
+            while let Some(r) = rows.next()? {
+                figures
+                    .tips
+                    .push(tip_row(&r.get::<_, String>(0)?, r.get(1)?)?);
+            }
+            let mut stmt = c.prepare(&unanswered_query("?1", "?2"))?;
+            let rows = stmt.query_map(params![asked_from, last], |r| {
+                Ok(unanswered_row(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            figures.unanswered = rows.collect::<rusqlite::Result<_>>()?;
+            Ok(figures)
+        })
+        .await
+    }
+
+    pub(crate) async fn purge_usage(&self, before: Date) -> Result<Purged, StoreError> {
+        let before = before.to_string();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let usage_rows = tx.execute("DELETE FROM usage_counts WHERE day < ?1", [&before])?;
+            let unanswered = tx.execute(
+                "DELETE FROM unanswered WHERE day IS NULL OR day < ?1",
+                [&before],
+            )?;
+            let votes = tx.execute(
+                "DELETE FROM feedback WHERE day IS NULL OR day < ?1",
+                [&before],
+            )?;
+            tx.execute(
+                "DELETE FROM unanswered_confirmed
+                 WHERE text NOT IN (SELECT text FROM unanswered)",
+                [],
+            )?;
+            tx.commit()?;
+            Ok(Purged {
+                usage_rows: usage_rows as u64,
+                unanswered: unanswered as u64,
+                votes: votes as u64,
+            })
         })
         .await
     }
@@ -368,8 +516,9 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn upsert_tip_subscriptions(
+    pub(crate) async fn upsert_subscriptions(
         &self,
+        kind: PostKind,
         subscriptions: &[NewTipSubscription],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
@@ -386,6 +535,7 @@ impl SqliteBackend {
             })
             .collect();
         let now = now.as_second();
+        let table = kind.subscriptions();
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut changes = Vec::with_capacity(rows.len());
@@ -393,7 +543,7 @@ impl SqliteBackend {
                 let (time, timezone, days) = wanted;
                 let existing: Option<((String, String, String), Option<i64>)> = tx
                     .query_row(
-                        "SELECT time, timezone, days, guild_id FROM tip_subscriptions WHERE channel_id = ?1",
+                        &format!("SELECT time, timezone, days, guild_id FROM {table} WHERE channel_id = ?1"),
                         params![channel],
                         |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)),
                     )
@@ -401,9 +551,9 @@ impl SqliteBackend {
                 let change = match existing {
                     None => {
                         tx.execute(
-                            "INSERT INTO tip_subscriptions
+                            &format!("INSERT INTO {table}
                                  (channel_id, time, timezone, days, paused_reason, created_at, updated_at, guild_id)
-                             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?5, ?6)",
+                             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?5, ?6)"),
                             params![channel, time, timezone, days, now, guild],
                         )?;
                         SubscriptionChange::Created
@@ -411,7 +561,7 @@ impl SqliteBackend {
                     Some((old, old_guild)) => {
                         if guild.is_some() && *guild != old_guild {
                             tx.execute(
-                                "UPDATE tip_subscriptions SET guild_id = ?2 WHERE channel_id = ?1",
+                                &format!("UPDATE {table} SET guild_id = ?2 WHERE channel_id = ?1"),
                                 params![channel, guild],
                             )?;
                         }
@@ -419,9 +569,9 @@ impl SqliteBackend {
                             SubscriptionChange::Unchanged
                         } else {
                             tx.execute(
-                                "UPDATE tip_subscriptions
+                                &format!("UPDATE {table}
                                  SET time = ?2, timezone = ?3, days = ?4, paused_reason = NULL, updated_at = ?5
-                                 WHERE channel_id = ?1",
+                                 WHERE channel_id = ?1"),
                                 params![channel, time, timezone, days, now],
                             )?;
                             SubscriptionChange::Updated
@@ -436,13 +586,14 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn remove_tip_subscription(
+    pub(crate) async fn remove_subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<bool, StoreError> {
         self.run(move |c| {
             let n = c.execute(
-                "DELETE FROM tip_subscriptions WHERE channel_id = ?1",
+                &format!("DELETE FROM {} WHERE channel_id = ?1", kind.subscriptions()),
                 params![id_to_sql(channel_id)],
             )?;
             Ok(n > 0)
@@ -450,15 +601,17 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn tip_subscription(
+    pub(crate) async fn subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<Option<TipSubscription>, StoreError> {
         self.run(move |c| {
             let row = c
                 .query_row(
                     &format!(
-                        "SELECT {SUBSCRIPTION_COLUMNS} FROM tip_subscriptions WHERE channel_id = ?1"
+                        "SELECT {SUBSCRIPTION_COLUMNS} FROM {} WHERE channel_id = ?1",
+                        kind.subscriptions()
                     ),
                     params![id_to_sql(channel_id)],
                     subscription_row,
@@ -469,10 +622,14 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn tip_subscriptions(&self) -> Result<Vec<TipSubscription>, StoreError> {
-        self.run(|c| {
+    pub(crate) async fn subscriptions(
+        &self,
+        kind: PostKind,
+    ) -> Result<Vec<TipSubscription>, StoreError> {
+        self.run(move |c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT {SUBSCRIPTION_COLUMNS} FROM tip_subscriptions ORDER BY channel_id"
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM {} ORDER BY channel_id",
+                kind.subscriptions()
             ))?;
             let rows = stmt.query_map([], subscription_row)?;
             rows.map(|r| TipSubscription::try_from(r?)).collect()
@@ -480,15 +637,19 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn pause_tip_subscription(
+    pub(crate) async fn pause_subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
         reason: &str,
     ) -> Result<bool, StoreError> {
         let reason = reason.to_string();
         self.run(move |c| {
             let n = c.execute(
-                "UPDATE tip_subscriptions SET paused_reason = ?2 WHERE channel_id = ?1",
+                &format!(
+                    "UPDATE {} SET paused_reason = ?2 WHERE channel_id = ?1",
+                    kind.subscriptions()
+                ),
                 params![id_to_sql(channel_id), reason],
             )?;
             Ok(n > 0)
@@ -496,13 +657,17 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn unpause_tip_subscription(
+    pub(crate) async fn unpause_subscription(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<bool, StoreError> {
         self.run(move |c| {
             let n = c.execute(
-                "UPDATE tip_subscriptions SET paused_reason = NULL WHERE channel_id = ?1",
+                &format!(
+                    "UPDATE {} SET paused_reason = NULL WHERE channel_id = ?1",
+                    kind.subscriptions()
+                ),
                 params![id_to_sql(channel_id)],
             )?;
             Ok(n > 0)
@@ -525,8 +690,9 @@ impl SqliteBackend {
             .await
     }
 
-    pub(crate) async fn claim_tip_posts(
+    pub(crate) async fn claim_posts(
         &self,
+        kind: PostKind,
         requests: &[TipClaimRequest],
         owner: &LeaseOwner,
         now: Timestamp,
@@ -541,12 +707,15 @@ impl SqliteBackend {
             for (i, request) in in_key_order(&requests) {
                 let channel = id_to_sql(request.channel_id);
                 let date = request.local_date.to_string();
-                let nonce = super::tip_post_nonce(request.channel_id, request.local_date);
+                let nonce = kind.nonce(request.channel_id, request.local_date);
                 let inserted = tx.execute(
-                    "INSERT INTO tip_posts
-                         (channel_id, local_date, tip_id, claimed_at, nonce, lease_owner, lease_expires_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (channel_id, local_date) DO NOTHING",
+                    &format!(
+                        "INSERT INTO {} (channel_id, local_date, {}, claimed_at, nonce, lease_owner, lease_expires_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT (channel_id, local_date) DO NOTHING",
+                        kind.posts(),
+                        kind.item()
+                    ),
                     params![
                         channel,
                         date,
@@ -568,7 +737,7 @@ impl SqliteBackend {
                         grant: LeaseGrant::New,
                     })
                 } else {
-                    let claim = read_claim(&tx, channel, &date)?.ok_or_else(|| {
+                    let claim = read_claim(&tx, kind, channel, &date)?.ok_or_else(|| {
                         StoreError::Corrupt(format!(
                             "the claim of channel {} for {date} conflicted but cannot be read",
                             request.channel_id
@@ -580,8 +749,11 @@ impl SqliteBackend {
                         LeaseDecision::Grant(grant) => {
                             let nonce = claim.nonce.clone().unwrap_or(nonce);
                             tx.execute(
-                                "UPDATE tip_posts SET lease_owner = ?3, lease_expires_at = ?4, nonce = ?5
-                                 WHERE channel_id = ?1 AND local_date = ?2",
+                                &format!(
+                                    "UPDATE {} SET lease_owner = ?3, lease_expires_at = ?4, nonce = ?5
+                                     WHERE channel_id = ?1 AND local_date = ?2",
+                                    kind.posts()
+                                ),
                                 params![
                                     channel,
                                     date,
@@ -610,12 +782,15 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn mark_tip_post_sent<F>(
+    /// Marks a leased post sent; for a tip, `advance` moves the channel's rotation on in the same
+    /// transaction.
+    pub(crate) async fn mark_post_sent<F>(
         &self,
+        kind: PostKind,
         lease: &TipLease,
         message_id: Option<u64>,
         now: Timestamp,
-        advance: F,
+        advance: Option<F>,
     ) -> Result<(), StoreError>
     where
         F: FnOnce(&RotationState) -> RotationState + Send + 'static,
@@ -626,9 +801,12 @@ impl SqliteBackend {
             let date = lease.local_date.to_string();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let updated = tx.execute(
-                "UPDATE tip_posts SET sent_at = ?3, message_id = ?4
-                 WHERE channel_id = ?1 AND local_date = ?2 AND lease_owner = ?5
-                   AND sent_at IS NULL AND skipped_reason IS NULL",
+                &format!(
+                    "UPDATE {} SET sent_at = ?3, message_id = ?4
+                     WHERE channel_id = ?1 AND local_date = ?2 AND lease_owner = ?5
+                       AND sent_at IS NULL AND skipped_reason IS NULL",
+                    kind.posts()
+                ),
                 params![
                     channel,
                     date,
@@ -638,19 +816,22 @@ impl SqliteBackend {
                 ],
             )?;
             if updated == 0 {
-                let claim = read_claim(&tx, channel, &date)?;
+                let claim = read_claim(&tx, kind, channel, &date)?;
                 return Err(lease_lost(&lease, claim.as_ref()));
             }
-            let next = advance(&read_rotation(&tx, channel)?);
-            write_rotation(&tx, channel, &next)?;
+            if let Some(advance) = advance {
+                let next = advance(&read_rotation(&tx, channel)?);
+                write_rotation(&tx, channel, &next)?;
+            }
             tx.commit()?;
             Ok(())
         })
         .await
     }
 
-    pub(crate) async fn skip_tip_post(
+    pub(crate) async fn skip_post(
         &self,
+        kind: PostKind,
         lease: &TipLease,
         reason: &str,
         pause_channel: bool,
@@ -661,18 +842,24 @@ impl SqliteBackend {
             let date = lease.local_date.to_string();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let updated = tx.execute(
-                "UPDATE tip_posts SET skipped_reason = ?3
-                 WHERE channel_id = ?1 AND local_date = ?2 AND lease_owner = ?4
-                   AND sent_at IS NULL AND skipped_reason IS NULL",
+                &format!(
+                    "UPDATE {} SET skipped_reason = ?3
+                     WHERE channel_id = ?1 AND local_date = ?2 AND lease_owner = ?4
+                       AND sent_at IS NULL AND skipped_reason IS NULL",
+                    kind.posts()
+                ),
                 params![channel, date, reason, lease.owner.as_str()],
             )?;
             if updated == 0 {
-                let claim = read_claim(&tx, channel, &date)?;
+                let claim = read_claim(&tx, kind, channel, &date)?;
                 return Err(lease_lost(&lease, claim.as_ref()));
             }
             if pause_channel {
                 tx.execute(
-                    "UPDATE tip_subscriptions SET paused_reason = ?2 WHERE channel_id = ?1",
+                    &format!(
+                        "UPDATE {} SET paused_reason = ?2 WHERE channel_id = ?1",
+                        kind.subscriptions()
+                    ),
                     params![channel, reason],
                 )?;
             }
@@ -682,12 +869,14 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn unsent_tip_claims(&self) -> Result<Vec<TipClaim>, StoreError> {
-        self.run(|c| {
+    pub(crate) async fn unsent_claims(&self, kind: PostKind) -> Result<Vec<TipClaim>, StoreError> {
+        self.run(move |c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT {CLAIM_COLUMNS} FROM tip_posts
+                "SELECT {} FROM {}
                  WHERE sent_at IS NULL AND skipped_reason IS NULL
-                 ORDER BY channel_id, local_date"
+                 ORDER BY channel_id, local_date",
+                kind.claim_columns(),
+                kind.posts()
             ))?;
             let rows = stmt.query_map([], claim_row)?;
             rows.map(|r| TipClaim::try_from(r?)).collect()
@@ -695,16 +884,19 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn latest_tip_claim(
+    pub(crate) async fn latest_claim(
         &self,
+        kind: PostKind,
         channel_id: u64,
     ) -> Result<Option<TipClaim>, StoreError> {
         self.run(move |c| {
             let row = c
                 .query_row(
                     &format!(
-                        "SELECT {CLAIM_COLUMNS} FROM tip_posts WHERE channel_id = ?1
-                         ORDER BY local_date DESC LIMIT 1"
+                        "SELECT {} FROM {} WHERE channel_id = ?1
+                         ORDER BY local_date DESC LIMIT 1",
+                        kind.claim_columns(),
+                        kind.posts()
                     ),
                     params![id_to_sql(channel_id)],
                     claim_row,
@@ -715,10 +907,16 @@ impl SqliteBackend {
         .await
     }
 
-    pub(crate) async fn tip_claims(&self, channel_id: u64) -> Result<Vec<TipClaim>, StoreError> {
+    pub(crate) async fn claims(
+        &self,
+        kind: PostKind,
+        channel_id: u64,
+    ) -> Result<Vec<TipClaim>, StoreError> {
         self.run(move |c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT {CLAIM_COLUMNS} FROM tip_posts WHERE channel_id = ?1 ORDER BY local_date"
+                "SELECT {} FROM {} WHERE channel_id = ?1 ORDER BY local_date",
+                kind.claim_columns(),
+                kind.posts()
             ))?;
             let rows = stmt.query_map(params![id_to_sql(channel_id)], claim_row)?;
             rows.map(|r| TipClaim::try_from(r?)).collect()
@@ -755,11 +953,18 @@ fn subscription_row(r: &Row<'_>) -> rusqlite::Result<SubscriptionRow> {
     })
 }
 
-fn read_claim(conn: &Connection, channel: i64, date: &str) -> Result<Option<TipClaim>, StoreError> {
+fn read_claim(
+    conn: &Connection,
+    kind: PostKind,
+    channel: i64,
+    date: &str,
+) -> Result<Option<TipClaim>, StoreError> {
     let row = conn
         .query_row(
             &format!(
-                "SELECT {CLAIM_COLUMNS} FROM tip_posts WHERE channel_id = ?1 AND local_date = ?2"
+                "SELECT {} FROM {} WHERE channel_id = ?1 AND local_date = ?2",
+                kind.claim_columns(),
+                kind.posts()
             ),
             params![channel, date],
             claim_row,

@@ -1,4 +1,10 @@
-//! Tip subscriptions, claims and leases as both backends store them, and the one rule that decides who may send a claimed post.
+//! Subscriptions, claims and leases of scheduled posts (daily tips and weekly digests) as both backends store them, and the one rule that decides who may send a claimed post.
+//!
+//! Daily tips and weekly digests keep their state in tables of the same shape
+//! (`tip_subscriptions`/`tip_posts`, `digest_subscriptions`/`digest_posts`), so one claim, mark and
+//! skip implementation serves both: [`PostKind`] names the tables. The types keep their tip names;
+//! for a digest, a subscription's `days` holds its one weekday and a claim's `tip_id` the last day
+//! of the week it covers.
 
 use super::StoreError;
 use crate::tips::rotation::stable_hash;
@@ -6,6 +12,53 @@ use crate::tips::schedule::{ScheduleError, TipSchedule};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::fmt;
+
+/// Which scheduled posts a subscription or claim belongs to: the tables it lives in and its nonces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PostKind {
+    Tip,
+    Digest,
+}
+
+impl PostKind {
+    pub(crate) fn subscriptions(self) -> &'static str {
+        match self {
+            PostKind::Tip => "tip_subscriptions",
+            PostKind::Digest => "digest_subscriptions",
+        }
+    }
+
+    pub(crate) fn posts(self) -> &'static str {
+        match self {
+            PostKind::Tip => "tip_posts",
+            PostKind::Digest => "digest_posts",
+        }
+    }
+
+    /// The column of the posts table holding what a claim is for (a tip id, a week's last day).
+    pub(crate) fn item(self) -> &'static str {
+        match self {
+            PostKind::Tip => "tip_id",
+            PostKind::Digest => "week_until",
+        }
+    }
+
+    /// The columns of a [`ClaimRow`], in order.
+    pub(crate) fn claim_columns(self) -> String {
+        format!(
+            "channel_id, local_date, {}, claimed_at, sent_at, message_id, skipped_reason, nonce, \
+             lease_owner, lease_expires_at",
+            self.item()
+        )
+    }
+
+    pub(crate) fn nonce(self, channel_id: u64, local_date: Date) -> String {
+        match self {
+            PostKind::Tip => tip_post_nonce(channel_id, local_date),
+            PostKind::Digest => digest_post_nonce(channel_id, local_date),
+        }
+    }
+}
 
 /// A channel's daily tip schedule, as stored (canonical strings; see [`TipSubscription::schedule`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +147,13 @@ impl TipClaim {
 /// of creating another.
 pub fn tip_post_nonce(channel_id: u64, local_date: Date) -> String {
     stable_hash(channel_id, &local_date.to_string()).to_string()
+}
+
+/// The Discord message nonce of one channel's weekly digest for the given local date: like
+/// [`tip_post_nonce`], and never equal to it, so a tip and a digest posted in one channel on one
+/// day are never taken for the same message.
+pub fn digest_post_nonce(channel_id: u64, local_date: Date) -> String {
+    stable_hash(channel_id, &format!("digest {local_date}")).to_string()
 }
 
 /// Who holds a lease: one per running scheduler, `host-pid-random` by default.
@@ -255,10 +315,6 @@ pub(crate) struct ClaimRow {
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<i64>,
 }
-
-/// The columns of a [`ClaimRow`], in order.
-pub(crate) const CLAIM_COLUMNS: &str = "channel_id, local_date, tip_id, claimed_at, sent_at, \
-     message_id, skipped_reason, nonce, lease_owner, lease_expires_at";
 
 impl TryFrom<ClaimRow> for TipClaim {
     type Error = StoreError;

@@ -2,7 +2,8 @@
 //! over TLS) plus the websocket gateway, with shards, RESUME and injected faults.
 //!
 //! The real serenity/poise client talks to it as to Discord. It records every request (method,
-//! path, JSON body and the JSON it answered), withholds guild messages, DMs and message content
+//! path, JSON body and the JSON it answered; for a multipart upload, `payload_json` as the body and
+//! the files beside it), withholds guild messages, DMs and message content
 //! unless IDENTIFY asked for the matching intents, and refuses to answer one interaction twice
 //! (400, code 40060), like Discord. Beyond the happy path it behaves as Discord documents:
 //!
@@ -15,7 +16,8 @@
 //!   not resumable). Tests can drop a connection without a close frame (what a client sees as
 //!   1006), close it with a code, or invalidate the session.
 //! - **Nonces**: `POST /channels/{id}/messages` with `enforce_nonce` and a nonce already used
-//!   returns the message made with it instead of making another.
+//!   in that channel returns the message made with it instead of making another;
+//!   [`FakeDiscord::stall_next_message_in`] makes a message but never answers.
 //! - **Rate limits**: with [`FakeOptions::channel_message_limit`], channel messages carry the
 //!   `X-RateLimit-*` headers of a per-channel bucket and the request over the limit gets a 429 with
 //!   `Retry-After`; [`FakeDiscord::inject`] adds one-off 429s (per route or global), server errors,
@@ -79,6 +81,18 @@ pub struct Recorded {
     pub response: Value,
     /// When the request was complete.
     pub at: Instant,
+    /// The files of a multipart upload (`files[0]` …), in order.
+    pub files: Vec<RecordedFile>,
+}
+
+/// One file of a multipart upload.
+#[derive(Debug, Clone)]
+pub struct RecordedFile {
+    /// The form field (`files[0]`).
+    pub field: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Recorded {
@@ -165,6 +179,9 @@ pub struct FakeOptions {
     /// channel, with `X-RateLimit-*` headers on every answer and a 429 past the limit. `None`: no
     /// limit and no headers.
     pub channel_message_limit: Option<(u32, Duration)>,
+    /// The heartbeat interval HELLO announces, in milliseconds (default 1000). Paused-time tests
+    /// that let days pass set it high, so the clock is not stepped through a heartbeat a second.
+    pub heartbeat_interval_ms: Option<u64>,
 }
 
 impl FakeOptions {
@@ -244,8 +261,10 @@ struct Shared {
     intents: AtomicU64,
     next_id: AtomicU64,
     answered: Mutex<HashSet<String>>,
-    /// Messages made with `enforce_nonce`, by nonce.
-    nonces: Mutex<HashMap<String, Value>>,
+    /// Messages made with `enforce_nonce`, by (channel, nonce): what a repeat gets back.
+    nonces: Mutex<HashMap<(u64, String), Value>>,
+    /// Channels whose next message is created but never answered (the sender sees a hang).
+    stall: Mutex<HashSet<u64>>,
     /// Recent channel message times per channel, for the rate-limit bucket.
     buckets: Mutex<HashMap<u64, VecDeque<Instant>>>,
     faults: Mutex<Vec<FaultRule>>,
@@ -344,6 +363,7 @@ impl FakeDiscord {
             buckets: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
             ready_delay: Mutex::new(None),
+            stall: Mutex::new(HashSet::new()),
             sent: Mutex::new(Vec::new()),
             sent_ids: Mutex::new(HashMap::new()),
             gateway_url: format!("ws://{gateway}"),
@@ -462,6 +482,26 @@ impl FakeDiscord {
         controls
             .get(&shard)
             .is_some_and(|tx| tx.send(control).is_ok())
+    }
+
+    /// The next message posted in `channel` is created (and recorded, and its nonce remembered)
+    /// but never answered, as if Discord accepted it and the connection then died.
+    pub fn stall_next_message_in(&self, channel: u64) {
+        self.shared.stall.lock().unwrap().insert(channel);
+    }
+
+    /// The ids of the distinct messages the bot created in `channel` (a repeat with the same
+    /// nonce and `enforce_nonce` creates none).
+    pub fn created_messages(&self, channel: u64) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for r in self.matching(|r| r.is_message_in(channel) && r.status == 200) {
+            if let Some(id) = r.response["id"].as_str() {
+                if !ids.iter().any(|i| i == id) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        ids
     }
 
     /// Everything recorded so far, in order.
@@ -767,6 +807,7 @@ where
         let mut content_length = 0usize;
         let mut chunked = false;
         let mut close = false;
+        let mut content_type = String::new();
         loop {
             let mut header = String::new();
             match reader.read_line(&mut header).await {
@@ -786,6 +827,8 @@ where
                     chunked = true;
                 } else if name == "connection" && value.eq_ignore_ascii_case("close") {
                     close = true;
+                } else if name == "content-type" {
+                    content_type = value.to_string();
                 }
             }
         }
@@ -815,7 +858,13 @@ where
             }
             body
         };
-        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let (body, files) = match multipart_boundary(&content_type) {
+            Some(boundary) => parse_multipart(&body, &boundary),
+            None => (
+                serde_json::from_slice(&body).unwrap_or(Value::Null),
+                Vec::new(),
+            ),
+        };
         let path = target.split('?').next().unwrap_or("").to_string();
         let path = path.strip_prefix("/api/v10").unwrap_or(&path).to_string();
         let fault = shared.take_fault(&method, &path);
@@ -830,6 +879,15 @@ where
             ),
             _ => route(&shared, &method, &path, &body),
         };
+        let stalled = answer.status == 200
+            && method == "POST"
+            && path.starts_with("/channels/")
+            && path.ends_with("/messages")
+            && path
+                .split('/')
+                .nth(2)
+                .and_then(|c| c.parse::<u64>().ok())
+                .is_some_and(|c| shared.stall.lock().unwrap().remove(&c));
         shared.record(Recorded {
             method,
             path,
@@ -837,6 +895,7 @@ where
             status: answer.status,
             response: answer.body.clone(),
             at: Instant::now(),
+            files,
         });
         match fault {
             Some(Fault::SlowAnswer(delay)) => tokio::time::sleep(delay).await,
@@ -844,6 +903,10 @@ where
                 let _ = released.wait_for(|r| *r).await;
             }
             _ => {}
+        }
+        if stalled {
+            // Created, never answered: the client waits until it gives up.
+            std::future::pending::<()>().await;
         }
         if write.write_all(&http_response(&answer)).await.is_err() || close {
             return;
@@ -944,6 +1007,74 @@ fn channel_bucket(shared: &Shared, channel: u64) -> Result<Vec<(&'static str, St
     ])
 }
 
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (name, value) = p.trim().split_once('=')?;
+        name.eq_ignore_ascii_case("boundary")
+            .then(|| value.trim_matches('"').to_string())
+    })
+}
+
+/// A multipart body as Discord reads it: `payload_json` is the message, the other parts are files.
+fn parse_multipart(body: &[u8], boundary: &str) -> (Value, Vec<RecordedFile>) {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut payload = Value::Null;
+    let mut files = Vec::new();
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + delimiter.len() <= body.len() {
+        if body[i..].starts_with(&delimiter) {
+            starts.push(i);
+            i += delimiter.len();
+        } else {
+            i += 1;
+        }
+    }
+    for pair in starts.windows(2) {
+        // A part: CRLF, headers, a blank line, the content, CRLF before the next delimiter.
+        let part = &body[pair[0] + delimiter.len()..pair[1]];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        let Some(split) = part.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let headers = String::from_utf8_lossy(&part[..split]).to_string();
+        let content = &part[split + 4..];
+        let header = |name: &str| {
+            headers.lines().find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
+            })
+        };
+        let disposition = header("content-disposition").unwrap_or_default();
+        let param = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                (k == key).then(|| v.trim_matches('"').to_string())
+            })
+        };
+        let field = param("name").unwrap_or_default();
+        if field == "payload_json" {
+            payload = serde_json::from_slice(content).unwrap_or(Value::Null);
+        } else {
+            files.push(RecordedFile {
+                field,
+                filename: param("filename").unwrap_or_default(),
+                content_type: header("content-type").unwrap_or_default(),
+                bytes: content.to_vec(),
+            });
+        }
+    }
+    (payload, files)
+}
+
 fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> Answer {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
@@ -999,7 +1130,7 @@ fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> Answer {
             let enforced = body["enforce_nonce"] == json!(true);
             let mut nonces = shared.nonces.lock().unwrap();
             if let (Some(nonce), true) = (&nonce, enforced) {
-                if let Some(first) = nonces.get(nonce) {
+                if let Some(first) = nonces.get(&(channel, nonce.clone())) {
                     return Answer {
                         status: 200,
                         body: first.clone(),
@@ -1010,7 +1141,7 @@ fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> Answer {
             let mut message = payload::sent_message(shared.id(), channel, body);
             message["nonce"] = json!(nonce);
             if let (Some(nonce), true) = (nonce, enforced) {
-                nonces.insert(nonce, message.clone());
+                nonces.insert((channel, nonce), message.clone());
             }
             Answer {
                 status: 200,
@@ -1075,7 +1206,10 @@ async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
     // Registered for the shard before READY or RESUMED goes out: from then on a test may act on it.
     let (control_tx, mut controls) = mpsc::unbounded_channel();
     if sink
-        .send(op(10, json!({"heartbeat_interval": 1000})))
+        .send(op(
+            10,
+            json!({"heartbeat_interval": shared.options.heartbeat_interval_ms.unwrap_or(1000)}),
+        ))
         .await
         .is_err()
     {
@@ -1106,6 +1240,7 @@ async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
                     status: 0,
                     response: Value::Null,
                     at: Instant::now(),
+                    files: Vec::new(),
                 });
                 let session_id = d["session_id"].as_str().unwrap_or("").to_string();
                 let after = d["seq"].as_u64().unwrap_or(0);
@@ -1233,6 +1368,7 @@ where
         status: 0,
         response: Value::Null,
         at: Instant::now(),
+        files: Vec::new(),
     });
     if shared.options.message_content_disallowed && intents & intents::MESSAGE_CONTENT != 0 {
         let _ = sink.send(close(4014, "Disallowed intent(s).")).await;

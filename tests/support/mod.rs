@@ -72,7 +72,7 @@ impl RunningBot {
 
     /// Starts the bot with a whole config (see [`config`]), as `hingebot run` does, and waits until it is ready.
     pub async fn start_with_config(fake: &FakeDiscord, config: Config) -> RunningBot {
-        RunningBot::start_with_client(fake, config, None).await
+        RunningBot::start_with(fake, config, None, None).await
     }
 
     /// Like [`RunningBot::start_with_config`], sending REST calls through `client` when given
@@ -83,18 +83,40 @@ impl RunningBot {
         config: Config,
         client: Option<reqwest::Client>,
     ) -> RunningBot {
+        RunningBot::start_with(fake, config, client, None).await
+    }
+
+    /// Like [`RunningBot::start_with_config`], with the clock the bot counts replies and
+    /// schedules posts by (a `TokioClock` in paused-time tests).
+    pub async fn start_with_clock(
+        fake: &FakeDiscord,
+        config: Config,
+        clock: std::sync::Arc<dyn hingebot::daily_tips::Clock>,
+    ) -> RunningBot {
+        RunningBot::start_with(fake, config, None, Some(clock)).await
+    }
+
+    /// The bot with an optional REST client (default: [`hingebot::discord::rest::http_client`])
+    /// and clock (default: the system clock).
+    pub async fn start_with(
+        fake: &FakeDiscord,
+        config: Config,
+        client: Option<reqwest::Client>,
+        clock: Option<std::sync::Arc<dyn hingebot::daily_tips::Clock>>,
+    ) -> RunningBot {
         let (stop, stopped) = oneshot::channel::<()>();
         let token = Token::parse(TOKEN, "test").expect("a well-formed token");
         let task = tokio::spawn(async move {
             let stopped = async {
                 let _ = stopped.await;
             };
-            match client {
-                Some(client) => {
-                    hingebot::discord::run_with_client(&config, token, client, stopped).await
-                }
-                None => hingebot::discord::run(&config, token, stopped).await,
-            }
+            let client = match client {
+                Some(client) => client,
+                None => hingebot::discord::rest::http_client()?,
+            };
+            let clock =
+                clock.unwrap_or_else(|| std::sync::Arc::new(hingebot::daily_tips::SystemClock));
+            hingebot::discord::run_with(&config, token, client, clock, stopped).await
         });
         let bot = RunningBot {
             stop: Some(stop),
@@ -105,12 +127,17 @@ impl RunningBot {
     }
 
     /// Asks the bot to shut down (as SIGTERM does) and waits for it to finish.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.stop_within(TIMEOUT).await
+    }
+
+    /// [`RunningBot::stop`], waiting up to `limit` (a post in progress may take its send timeout).
+    pub async fn stop_within(mut self, limit: Duration) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         let task = self.task.take().expect("stopped once");
-        tokio::time::timeout(TIMEOUT, task)
+        tokio::time::timeout(limit, task)
             .await
             .expect("the bot stops within the timeout")
             .expect("the bot task does not panic")
