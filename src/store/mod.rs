@@ -667,3 +667,40 @@ pub(crate) fn lease_lost(lease: &TipLease, claim: Option<&TipClaim>) -> StoreErr
         state,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Each backend runs its migrations folder's files in the order of their numbers, every one of
+    /// them: a merge that appends a step out of order would build a different schema per history.
+    #[test]
+    fn migrations_run_in_file_number_order() {
+        for (backend, migrations) in [
+            ("sqlite", super::sqlite::MIGRATIONS),
+            ("postgres", super::postgres::MIGRATIONS),
+        ] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .collect();
+            files.sort();
+            assert_eq!(files.len(), migrations.len(), "{backend}: {files:?}");
+            for (i, (file, text)) in files.iter().zip(migrations).enumerate() {
+                let name = file.file_name().unwrap().to_string_lossy();
+                assert!(
+                    name.starts_with(&format!("{:04}_", i + 1)),
+                    "{backend}: {name}"
+                );
+                assert_eq!(
+                    std::fs::read_to_string(file).unwrap(),
+                    *text,
+                    "{backend}: step {} is not {name}",
+                    i + 1
+                );
+            }
+        }
+    }
+}

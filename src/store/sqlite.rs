@@ -28,8 +28,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_adapter_state.sql"),
     include_str!("../../migrations/sqlite/0002_daily_tips.sql"),
     include_str!("../../migrations/sqlite/0003_tip_post_leases.sql"),
-    include_str!("../../migrations/sqlite/0005_tip_subscription_guild.sql"),
     include_str!("../../migrations/sqlite/0004_usage_and_digest.sql"),
+    include_str!("../../migrations/sqlite/0005_tip_subscription_guild.sql"),
 ];
 
 /// Connections to a file: WAL lets readers work beside the one writer.
