@@ -509,6 +509,12 @@ impl FakeDiscord {
         self.shared.requests.lock().unwrap().clone()
     }
 
+    /// The requests recorded after the first `start` (copies only those: cheap to poll).
+    pub fn requests_from(&self, start: usize) -> Vec<Recorded> {
+        let requests = self.shared.requests.lock().unwrap();
+        requests.get(start..).unwrap_or_default().to_vec()
+    }
+
     /// The requests matching `pred`.
     pub fn matching(&self, pred: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
         self.shared
