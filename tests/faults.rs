@@ -10,6 +10,8 @@
 mod support;
 
 use hingebot::config::Config;
+use hingebot::store::Store;
+use hingebot::usage::Period;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -71,6 +73,20 @@ async fn direct_bot(
     let client = fake.discord_client(timeout);
     let bot = RunningBot::start_with_client(&fake, direct_config(&db), Some(client)).await;
     (fake, bot, dir)
+}
+
+/// How many replies the bot counted for the safety manager's figures (yesterday to tomorrow, UTC).
+async fn replies_counted(dir: &tempfile::TempDir) -> u64 {
+    let store = Store::open(&dir.path().join("hingebot.sqlite3"))
+        .await
+        .unwrap();
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let period = Period::new(today.yesterday().unwrap(), today.tomorrow().unwrap()).unwrap();
+    let figures = store.usage_figures(period).await.unwrap();
+    store.close().await.unwrap();
+    figures.questions.iter().map(|q| q.questions).sum()
 }
 
 fn distinct_message_ids(posts: &[Recorded]) -> HashSet<u64> {
@@ -215,11 +231,12 @@ async fn a_burst_into_one_channel_keeps_to_its_bucket_and_every_question_is_answ
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_errors_are_retried_with_backoff_and_a_persistent_one_is_given_up_and_logged() {
+async fn server_errors_are_retried_with_backoff_and_a_persistent_one_is_given_up_logged_and_not_counted(
+) {
     const FLAKY: u64 = 721_000_000_000_000_004;
     const DOWN: u64 = 721_000_000_000_000_005;
     within(Duration::from_secs(60), async {
-        let (fake, bot, _dir) = direct_bot(FakeOptions::default(), Duration::from_secs(10)).await;
+        let (fake, bot, dir) = direct_bot(FakeOptions::default(), Duration::from_secs(10)).await;
         fake.inject(2, Fault::Status(502), posts_to(FLAKY));
         fake.inject(100, Fault::Status(500), posts_to(DOWN));
 
@@ -263,7 +280,17 @@ async fn server_errors_are_retried_with_backoff_and_a_persistent_one_is_given_up
         fake.expect_request("a later answer", answers_to(&id), TIMEOUT)
             .await;
         assert!(logs::lines_with(&["panicked"]).is_empty());
+        // The usage figures count the two answers Discord has, not the one it never accepted
+        // (whose handler is done: it logged giving up). A count follows its send: wait for it.
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        let mut counted = replies_counted(&dir).await;
+        while counted < 2 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            counted = replies_counted(&dir).await;
+        }
+        assert_eq!(counted, 2);
         bot.stop().await.unwrap();
+        assert_eq!(replies_counted(&dir).await, 2);
     })
     .await;
 }
