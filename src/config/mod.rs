@@ -529,6 +529,19 @@ mod tests {
     }
 
     #[test]
+    fn the_deploy_config_is_the_defaults_with_a_loopback_health_endpoint() {
+        let text = include_str!("../../deploy/config.toml");
+        let config = Config::parse(text, Path::new("deploy/config.toml")).unwrap();
+        assert_eq!(
+            config,
+            Config {
+                health_addr: Some("127.0.0.1:8181".parse().unwrap()),
+                ..Config::default()
+            }
+        );
+    }
+
+    #[test]
     fn out_of_range_threshold_names_the_field() {
         let err = Config::parse("[matcher]\nanswer_threshold = 3.0\n", Path::new("c.toml"))
             .unwrap_err()
