@@ -14,10 +14,12 @@
 //! lives behind [`TipPoster`]; time behind [`Clock`], so tests drive both with `tokio::time::pause()`.
 
 use crate::config::{Config, TipsSettings};
+use crate::failure_log::FailureLog;
 use crate::knowledge::Tip;
+use crate::shards::ShardRange;
 use crate::store::{
-    ClaimOutcome, LeaseGrant, LeaseOwner, Store, StoreError, SubscriptionChange, TipClaim,
-    TipClaimRequest, TipLease, TipSubscription,
+    ClaimOutcome, LeaseGrant, LeaseOwner, NewTipSubscription, Store, StoreError,
+    SubscriptionChange, TipClaim, TipClaimRequest, TipLease, TipSubscription,
 };
 use crate::tips::default_schedule;
 use crate::tips::rotation;
@@ -27,6 +29,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -130,7 +133,9 @@ impl Clock for TokioClock {
 pub struct SchedulerOptions {
     /// How late a missed or failing post may still go out.
     pub grace: SignedDuration,
-    /// Longest single sleep: the wall clock is re-read at least this often (suspend, clock jumps).
+    /// Longest single sleep: the wall clock and the subscriptions are re-read at least this often
+    /// (suspend, clock jumps, subscriptions made through another process); `/healthz` expects a
+    /// tick at least this often.
     pub max_sleep: Duration,
     /// First retry delay after a transient failure; doubles per attempt.
     pub retry_after: Duration,
@@ -141,28 +146,41 @@ pub struct SchedulerOptions {
     /// How long a claim is this scheduler's alone before another one may take it over; well
     /// above `post_timeout`, since it must cover a send and recording its result.
     pub lease: Duration,
+    /// How soon to look again after the database failed (unreachable, read-only): the tips due
+    /// meanwhile go out this long after it is back, at most.
+    pub store_retry: Duration,
+    /// Post only in channels whose guild is on these shards (direct messages and channels of
+    /// unknown guild are shard 0's); `None`: every channel.
+    pub shards: Option<ShardRange>,
 }
 
 impl Default for SchedulerOptions {
     fn default() -> Self {
         SchedulerOptions {
             grace: SignedDuration::from_hours(2),
-            max_sleep: Duration::from_secs(3600),
+            max_sleep: Duration::from_secs(5 * 60),
             retry_after: Duration::from_secs(60),
             max_retry_after: Duration::from_secs(15 * 60),
             post_timeout: Duration::from_secs(30),
             lease: Duration::from_secs(120),
+            store_retry: Duration::from_secs(15),
+            shards: None,
         }
     }
 }
 
 impl SchedulerOptions {
-    /// Defaults, with `tips.grace_minutes` from the config.
+    /// Defaults, with `tips.grace_minutes` and `tips.lease_seconds` from the config (a send may
+    /// take half the lease, 30 s at most).
     pub fn from_settings(settings: &TipsSettings) -> SchedulerOptions {
         let minutes = i64::try_from(settings.grace_minutes).unwrap_or(i64::MAX / 60);
+        let defaults = SchedulerOptions::default();
+        let lease = Duration::from_secs(settings.lease_seconds);
         SchedulerOptions {
             grace: SignedDuration::from_mins(minutes.min(i64::MAX / 60)),
-            ..SchedulerOptions::default()
+            lease,
+            post_timeout: defaults.post_timeout.min(lease / 2),
+            ..defaults
         }
     }
 }
@@ -172,6 +190,7 @@ impl SchedulerOptions {
 pub struct SchedulerHandle {
     wake: Arc<Notify>,
     stop: watch::Sender<bool>,
+    last_tick: Arc<AtomicI64>,
 }
 
 impl SchedulerHandle {
@@ -185,6 +204,15 @@ impl SchedulerHandle {
     pub fn shutdown(&self) {
         self.stop.send_replace(true);
     }
+
+    /// When the scheduler last read the subscriptions (on its clock): it is alive and the
+    /// database answers. `None` before the first time.
+    pub fn last_tick(&self) -> Option<Timestamp> {
+        match self.last_tick.load(Ordering::Relaxed) {
+            0 => None,
+            seconds => Timestamp::from_second(seconds).ok(),
+        }
+    }
 }
 
 /// A post being retried after a transient failure.
@@ -193,6 +221,16 @@ struct Retry {
     attempts: u32,
     at: Timestamp,
 }
+
+/// A post Discord confirmed whose record the database refused: only the record is retried.
+struct Unrecorded {
+    lease: TipLease,
+    message_id: Option<u64>,
+}
+
+/// What failed on the store, for [`FailureLog`] (one report a minute per kind).
+const READ_SUBSCRIPTIONS: &str = "read the daily tip subscriptions";
+const TIP_BOOKKEEPING: &str = "claim or record a daily tip";
 
 /// How a send ended, for the caller's next wake-up.
 enum Sent {
@@ -213,8 +251,11 @@ pub struct TipScheduler<P> {
     options: SchedulerOptions,
     wake: Arc<Notify>,
     stop: watch::Sender<bool>,
+    last_tick: Arc<AtomicI64>,
     retries: HashMap<u64, Retry>,
+    unrecorded: HashMap<u64, Unrecorded>,
     reported_missed: HashSet<(u64, Date)>,
+    failures: FailureLog,
 }
 
 impl<P: TipPoster> TipScheduler<P> {
@@ -234,8 +275,11 @@ impl<P: TipPoster> TipScheduler<P> {
             options,
             wake: Arc::new(Notify::new()),
             stop: watch::channel(false).0,
+            last_tick: Arc::new(AtomicI64::new(0)),
             retries: HashMap::new(),
+            unrecorded: HashMap::new(),
             reported_missed: HashSet::new(),
+            failures: FailureLog::default(),
         }
     }
 
@@ -249,6 +293,7 @@ impl<P: TipPoster> TipScheduler<P> {
         SchedulerHandle {
             wake: Arc::clone(&self.wake),
             stop: self.stop.clone(),
+            last_tick: Arc::clone(&self.last_tick),
         }
     }
 
@@ -261,7 +306,14 @@ impl<P: TipPoster> TipScheduler<P> {
     /// and retried, per channel.
     pub async fn run(mut self) {
         let mut stop = self.stop.subscribe();
-        info!(tips = self.tips.len(), owner = %self.owner, "daily tip scheduler started");
+        match &self.options.shards {
+            Some(shards) => {
+                info!(tips = self.tips.len(), owner = %self.owner, %shards, "daily tip scheduler started, for the guilds on these shards")
+            }
+            None => {
+                info!(tips = self.tips.len(), owner = %self.owner, "daily tip scheduler started")
+            }
+        }
         self.report_unsent_claims().await;
         loop {
             if *stop.borrow() {
@@ -311,30 +363,47 @@ impl<P: TipPoster> TipScheduler<P> {
         }
     }
 
+    /// Whether this scheduler posts in a subscribed channel: it is active and, with shards, its
+    /// guild is on one of this process's.
+    fn is_mine(&self, sub: &TipSubscription) -> bool {
+        sub.is_active()
+            && self
+                .options
+                .shards
+                .is_none_or(|shards| shards.owns_guild(sub.guild_id))
+    }
+
+    /// When to look again after the store failed.
+    fn after_store_failure(&self, now: Timestamp) -> Option<Timestamp> {
+        let retry = SignedDuration::try_from(self.options.store_retry)
+            .unwrap_or(SignedDuration::from_secs(15));
+        Some(later(now, retry))
+    }
+
     /// Handles every active channel once; returns when something is next due.
     async fn tick(&mut self) -> Option<Timestamp> {
         let now = self.clock.now();
-        let subs = match self.store.tip_subscriptions().await {
+        let subs = match self
+            .failures
+            .track(READ_SUBSCRIPTIONS, self.store.tip_subscriptions().await)
+        {
             Ok(subs) => subs,
-            Err(e) => {
-                error!("cannot read tip subscriptions, retrying: {e}");
-                return Some(later(now, self.retry_delay(1)));
-            }
+            Err(_) => return self.after_store_failure(now),
         };
+        self.last_tick
+            .store(now.as_second().max(1), Ordering::Relaxed);
+        let mine: Vec<&TipSubscription> = subs.iter().filter(|s| self.is_mine(s)).collect();
         self.retries
-            .retain(|ch, _| subs.iter().any(|s| s.channel_id == *ch && s.is_active()));
+            .retain(|ch, _| mine.iter().any(|s| s.channel_id == *ch));
+        self.unrecorded
+            .retain(|ch, _| mine.iter().any(|s| s.channel_id == *ch));
         let mut earliest: Option<Timestamp> = None;
-        for sub in subs.iter().filter(|s| s.is_active()) {
+        for sub in mine {
             let now = self.clock.now();
-            let next = match self.handle_channel(sub, now).await {
+            let handled = self.handle_channel(sub, now).await;
+            let next = match self.failures.track(TIP_BOOKKEEPING, handled) {
                 Ok(next) => next,
-                Err(e) => {
-                    error!(
-                        channel = sub.channel_id,
-                        "daily tip failed on the store, retrying: {e}"
-                    );
-                    Some(later(now, self.retry_delay(1)))
-                }
+                Err(_) => self.after_store_failure(now),
             };
             earliest = match (earliest, next) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -351,6 +420,9 @@ impl<P: TipPoster> TipScheduler<P> {
         now: Timestamp,
     ) -> Result<Option<Timestamp>, StoreError> {
         let ch = sub.channel_id;
+        if let Some(pending) = self.unrecorded.remove(&ch) {
+            self.record_sent(pending).await?;
+        }
         let schedule = match sub.schedule() {
             Ok(s) => s,
             Err(e) => {
@@ -583,26 +655,12 @@ impl<P: TipPoster> TipScheduler<P> {
         let now = self.clock.now();
         match result {
             Ok(outcome) => {
-                let tips = Arc::clone(&self.tips);
-                let tip_id = tip.id.clone();
-                let marked = self
-                    .store
-                    .mark_tip_post_sent(&lease, outcome.message_id, now, move |state| {
-                        rotation::record(&tips, state, &tip_id)
-                    })
-                    .await;
                 self.retries.remove(&ch);
-                match marked {
-                    Ok(()) => {
-                        info!(channel = ch, date = %date, tip = %tip.id, "posted the daily tip")
-                    }
-                    Err(e @ StoreError::LeaseLost { .. }) => warn!(
-                        channel = ch, date = %date, tip = %tip.id,
-                        "posted the daily tip, but another scheduler took the post over meanwhile \
-                         ({e}); it sends with the same nonce, so Discord returns this message to it"
-                    ),
-                    Err(e) => return Err(e),
-                }
+                self.record_sent(Unrecorded {
+                    lease,
+                    message_id: outcome.message_id,
+                })
+                .await?;
                 Ok(Sent::Done)
             }
             Err(PostError::ChannelUnavailable(why)) => {
@@ -624,6 +682,46 @@ impl<P: TipPoster> TipScheduler<P> {
                 warn!(channel = ch, date = %date, attempts, retry_at = %at, "daily tip not sent, will retry: {why}");
                 self.retries.insert(ch, Retry { date, attempts, at });
                 Ok(Sent::RetryAt(at))
+            }
+        }
+    }
+
+    /// Records a post Discord confirmed (and advances the rotation). When the database refuses,
+    /// the post is kept to record on the next tick, not sent again: Discord's nonce check lasts
+    /// only minutes, a database outage may last longer.
+    async fn record_sent(&mut self, sent: Unrecorded) -> Result<(), StoreError> {
+        let (ch, date, tip_id) = (
+            sent.lease.channel_id,
+            sent.lease.local_date,
+            sent.lease.tip_id.clone(),
+        );
+        let tips = Arc::clone(&self.tips);
+        let recorded_tip = tip_id.clone();
+        let marked = self
+            .store
+            .mark_tip_post_sent(
+                &sent.lease,
+                sent.message_id,
+                self.clock.now(),
+                move |state| rotation::record(&tips, state, &recorded_tip),
+            )
+            .await;
+        match marked {
+            Ok(()) => {
+                info!(channel = ch, date = %date, tip = %tip_id, "posted the daily tip");
+                Ok(())
+            }
+            Err(e @ StoreError::LeaseLost { .. }) => {
+                warn!(
+                    channel = ch, date = %date, tip = %tip_id,
+                    "posted the daily tip, but another scheduler took the post over meanwhile \
+                     ({e}); it sends with the same nonce, so Discord returns this message to it"
+                );
+                Ok(())
+            }
+            Err(e) => {
+                self.unrecorded.insert(ch, sent);
+                Err(e)
             }
         }
     }
@@ -652,7 +750,7 @@ fn later(t: Timestamp, d: SignedDuration) -> Timestamp {
 pub async fn apply_config_subscriptions(config: &Config, store: &Store) -> anyhow::Result<usize> {
     default_schedule(&config.tips).context("config: tips.default_time / tips.default_timezone")?;
     let mut seen = HashSet::new();
-    let mut schedules = Vec::with_capacity(config.tips.subscriptions.len());
+    let mut subscriptions = Vec::with_capacity(config.tips.subscriptions.len());
     for (i, s) in config.tips.subscriptions.iter().enumerate() {
         if !seen.insert(s.channel) {
             bail!(
@@ -662,13 +760,18 @@ pub async fn apply_config_subscriptions(config: &Config, store: &Store) -> anyho
         }
         let schedule = TipSchedule::parse(&s.time, &s.timezone, &s.days)
             .with_context(|| format!("config: tips.subscriptions[{i}] (channel {})", s.channel))?;
-        schedules.push((s.channel, schedule));
+        subscriptions.push(NewTipSubscription {
+            channel_id: s.channel,
+            guild_id: s.guild,
+            schedule,
+        });
     }
     let changes = store
-        .upsert_tip_subscriptions(&schedules, Timestamp::now())
+        .upsert_tip_subscriptions(&subscriptions, Timestamp::now())
         .await?;
     let mut changed = 0;
-    for ((channel, schedule), change) in schedules.iter().zip(changes) {
+    for (subscription, change) in subscriptions.iter().zip(changes) {
+        let (channel, schedule) = (subscription.channel_id, &subscription.schedule);
         match change {
             SubscriptionChange::Unchanged => {
                 debug!(channel, "config tip subscription unchanged");
@@ -695,12 +798,14 @@ mod tests {
         config.tips.subscriptions = vec![
             TipSubscriptionSetting {
                 channel: 1,
+                guild: None,
                 time: "08:30".into(),
                 timezone: "europe/berlin".into(),
                 days: "workdays".into(),
             },
             TipSubscriptionSetting {
                 channel: 2,
+                guild: Some(900_000_000_000_000_010),
                 time: "7:00".into(),
                 timezone: "America/New_York".into(),
                 days: "daily".into(),
@@ -713,6 +818,10 @@ mod tests {
         let before = store.tip_subscriptions().await.unwrap();
         assert_eq!(before[0].timezone, "Europe/Berlin");
         assert_eq!(before[1].days, "everyday");
+        assert_eq!(
+            (before[0].guild_id, before[1].guild_id),
+            (None, Some(900_000_000_000_000_010))
+        );
         assert_eq!(
             apply_config_subscriptions(&config, &store).await.unwrap(),
             0

@@ -27,11 +27,13 @@
 //! - [`store`]: SQLite or PostgreSQL persistence (safety channels, feedback, unanswered questions,
 //!   usage counts, tip and digest state).
 //! - [`daily_tips`]: the task that posts each channel's daily tip exactly once.
+//! - [`shards`]: which gateway shards a process runs, and which shard a guild is on (Discord's formula).
 //! - [`usage`], [`privacy`] and [`report`]: the safety manager's figures (counts only, masked
 //!   unanswered questions) and their HTML, CSV, chart and digest renderings.
 //! - [`weekly_digest`]: the task that posts each curator channel's weekly digest exactly once, and
 //!   purges usage rows past their retention.
 //! - [`eval`]: scores the assistant on a labelled question set (`docs/evaluation.md`).
+//! - [`failure_log`]: warnings for failures that repeat during an outage, at most once a minute each.
 //! - [`toml_pos`]: file-and-line positions for TOML messages.
 //!
 //! The adapters:
@@ -48,6 +50,7 @@ pub mod config;
 pub mod daily_tips;
 pub mod discord;
 pub mod eval;
+pub mod failure_log;
 pub mod knowledge;
 pub mod lifting;
 pub mod matcher;
@@ -55,6 +58,7 @@ pub mod privacy;
 pub mod report;
 pub mod safety;
 pub mod setup;
+pub mod shards;
 pub mod store;
 pub mod tips;
 pub mod toml_pos;

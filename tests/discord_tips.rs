@@ -183,6 +183,7 @@ async fn unsubscribing_stops_the_tips_and_config_subscriptions_are_applied_at_st
         let mut config = config(&fake, &db, settings());
         config.tips.subscriptions = vec![TipSubscriptionSetting {
             channel: OTHER_CHANNEL,
+            guild: None,
             time: "07:15".into(),
             timezone: "America/New_York".into(),
             days: "everyday".into(),

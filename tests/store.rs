@@ -12,7 +12,7 @@ use hingebot::daily_tips::{
 use hingebot::knowledge::Tip;
 use hingebot::store::{
     digest_post_nonce, tip_post_nonce, ClaimOutcome, DatabaseLocation, LeaseGrant, LeaseOwner,
-    Store, StoreError, SubscriptionChange, TipClaimRequest, TipLease, Vote,
+    NewTipSubscription, Store, StoreError, SubscriptionChange, TipClaimRequest, TipLease, Vote,
 };
 use hingebot::tips::rotation::{next_tip, record};
 use hingebot::tips::{RotationState, TipSchedule};
@@ -238,6 +238,7 @@ on_both_backends!(
     subscribing_twice_changes_nothing_and_a_new_schedule_lifts_a_pause,
     pause_unpause_remove_and_list_subscriptions,
     config_subscriptions_are_written_together_in_request_order,
+    a_subscription_keeps_the_guild_it_was_given_for_the_shard_filter,
     rotation_round_trips_and_defaults_to_cycle_zero,
     a_claim_is_granted_once_then_held_renewed_and_taken_over_after_expiry,
     only_the_lease_holder_may_mark_sent_or_skip,
@@ -1149,10 +1150,10 @@ async fn config_subscriptions_are_written_together_in_request_order(db: &TestDb)
     let changes = store
         .upsert_tip_subscriptions(
             &[
-                (30, nine.clone()),
-                (20, berlin()),
-                (10, nine.clone()),
-                (20, nine),
+                subscription(30, None, &nine),
+                subscription(20, None, &berlin()),
+                subscription(10, None, &nine),
+                subscription(20, None, &nine),
             ],
             t0,
         )
@@ -1168,6 +1169,71 @@ async fn config_subscriptions_are_written_together_in_request_order(db: &TestDb)
         ]
     );
     assert_eq!(store.tip_subscriptions().await.unwrap().len(), 3);
+}
+
+fn subscription(
+    channel_id: u64,
+    guild_id: Option<u64>,
+    schedule: &TipSchedule,
+) -> NewTipSubscription {
+    NewTipSubscription {
+        channel_id,
+        guild_id,
+        schedule: schedule.clone(),
+    }
+}
+
+async fn a_subscription_keeps_the_guild_it_was_given_for_the_shard_filter(db: &TestDb) {
+    let store = db.open().await;
+    let t0 = at("2025-01-06T07:00:00Z");
+    let guild = 900_000_000_000_000_010;
+    // Subscribed from config without a guild: the guild is unknown (shard 0 posts).
+    store
+        .upsert_tip_subscription(20, &berlin(), t0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tip_subscription(20).await.unwrap().unwrap().guild_id,
+        None
+    );
+    store
+        .pause_tip_subscription(20, "Missing Access")
+        .await
+        .unwrap();
+    // The same schedule from /tips subscribe in the channel: unchanged, but the guild is learned
+    // (and the pause stays: unpausing is the command's own step).
+    let changes = store
+        .upsert_tip_subscriptions(&[subscription(20, Some(guild), &berlin())], t0)
+        .await
+        .unwrap();
+    assert_eq!(changes, vec![SubscriptionChange::Unchanged]);
+    let sub = store.tip_subscription(20).await.unwrap().unwrap();
+    assert_eq!(sub.guild_id, Some(guild));
+    assert_eq!(sub.paused_reason.as_deref(), Some("Missing Access"));
+    // Written again without a guild (a config re-apply at start-up): the guild stays.
+    store
+        .upsert_tip_subscription(20, &berlin(), t0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tip_subscriptions().await.unwrap()[0].guild_id,
+        Some(guild),
+        "ids from 2^63 round-trip too"
+    );
+    let created = store
+        .upsert_tip_subscriptions(&[subscription(u64::MAX - 1, Some(u64::MAX), &berlin())], t0)
+        .await
+        .unwrap();
+    assert_eq!(created, vec![SubscriptionChange::Created]);
+    assert_eq!(
+        store
+            .tip_subscription(u64::MAX - 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .guild_id,
+        Some(u64::MAX)
+    );
 }
 
 async fn rotation_round_trips_and_defaults_to_cycle_zero(db: &TestDb) {

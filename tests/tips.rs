@@ -1099,3 +1099,92 @@ fn hingebot_tip_and_slash_tip_show_the_same_tip_as_midnight_passes_in_the_config
     assert_ne!(shown[0], shown[1], "the tip changes at Berlin's midnight");
     assert_eq!(shown[1], shown[2]);
 }
+
+/// A guild id on shard `shard` of `total` (Discord's `(guild_id >> 22) % total_shards`).
+fn guild_on_shard(shard: u64, total: u64) -> u64 {
+    (1_000 * total + shard) << 22
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_shard_processes_post_each_channel_once_each_in_its_own_guilds() {
+    use hingebot::shards::ShardRange;
+    use hingebot::store::NewTipSubscription;
+    let w = World::new("2025-01-06T08:00:00Z").await;
+    let utc = schedule("08:30", "UTC", "everyday");
+    let (on_shard_0, on_shard_1, no_guild) = (3_001, 3_002, 3_003);
+    let subscriptions = [
+        (on_shard_0, Some(guild_on_shard(0, 2))),
+        (on_shard_1, Some(guild_on_shard(1, 2))),
+        (no_guild, None),
+    ]
+    .map(|(channel_id, guild_id)| NewTipSubscription {
+        channel_id,
+        guild_id,
+        schedule: utc.clone(),
+    });
+    w.store
+        .upsert_tip_subscriptions(&subscriptions, at("2025-01-05T00:00:00Z"))
+        .await
+        .unwrap();
+    let process = |shards: &str| {
+        w.scheduler(SchedulerOptions {
+            shards: Some(ShardRange::new(shards.parse().unwrap(), 2).unwrap()),
+            ..SchedulerOptions::default()
+        })
+    };
+    let (first, second) = (process("0"), process("1"));
+    let owners = [first.lease_owner().clone(), second.lease_owner().clone()];
+    let (first, second) = (first.spawn(), second.spawn());
+    w.sleep_until("2025-01-07T00:00:00Z").await;
+    first.abort();
+    second.abort();
+
+    for (channel, poster) in [
+        (on_shard_0, &owners[0]),
+        (on_shard_1, &owners[1]),
+        (no_guild, &owners[0]),
+    ] {
+        assert_eq!(w.poster.posts_to(channel).len(), 1, "channel {channel}");
+        let claim = w.store.latest_tip_claim(channel).await.unwrap().unwrap();
+        assert_eq!(
+            claim.lease_owner.as_deref(),
+            Some(poster.as_str()),
+            "channel {channel} is posted by the process running its guild's shard (DMs and unknown guilds: shard 0)"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_its_shard_process_a_guilds_tip_waits_and_goes_out_when_it_starts() {
+    use hingebot::shards::ShardRange;
+    use hingebot::store::NewTipSubscription;
+    let w = World::new("2025-01-06T08:00:00Z").await;
+    let channel = 3_011;
+    w.store
+        .upsert_tip_subscriptions(
+            &[NewTipSubscription {
+                channel_id: channel,
+                guild_id: Some(guild_on_shard(1, 2)),
+                schedule: schedule("08:30", "UTC", "everyday"),
+            }],
+            at("2025-01-05T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let shard = |s: &str| SchedulerOptions {
+        shards: Some(ShardRange::new(s.parse().unwrap(), 2).unwrap()),
+        ..SchedulerOptions::default()
+    };
+    let only_shard_0 = w.scheduler(shard("0")).spawn();
+    w.sleep_until("2025-01-06T09:00:00Z").await;
+    assert!(w.poster.posts_to(channel).is_empty(), "not shard 0's guild");
+    let shard_1 = w.scheduler(shard("1")).spawn();
+    w.sleep_until("2025-01-06T09:01:00Z").await;
+    only_shard_0.abort();
+    shard_1.abort();
+    assert_eq!(
+        w.dates_and_instants(channel),
+        expected(&[("2025-01-06", "2025-01-06T09:00:00Z")]),
+        "late, within the grace window"
+    );
+}

@@ -5,8 +5,10 @@ mod database;
 pub(crate) use database::error_chain;
 pub use database::{DatabaseLocation, LocationError, PostgresUrl};
 
+use crate::shards::{ShardError, ShardRange, ShardSpan};
 use crate::toml_pos::line_of;
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the config file path.
@@ -56,6 +58,9 @@ pub struct Config {
     /// Where subscriptions, tip state, feedback and unanswered questions live: a SQLite file path,
     /// or a `postgres://user@host/db` URL. Unset: see [`Config::database_location`].
     pub database: Option<PathBuf>,
+    /// Where `hingebot run` serves `GET /healthz` (e.g. `127.0.0.1:8181`; docs/deploy.md). Unset: no
+    /// health endpoint.
+    pub health_addr: Option<SocketAddr>,
     pub matcher: MatcherSettings,
     pub discord: DiscordSettings,
     pub tips: TipsSettings,
@@ -114,6 +119,12 @@ pub struct DiscordSettings {
     pub channel_answer_threshold: f32,
     /// Base URL for every REST call (a REST proxy); the gateway URL is then taken from its `GET /gateway`.
     pub api_base: Option<String>,
+    /// The gateway shards this process runs, `FIRST-LAST` (`"0-3"`) or one number; needs
+    /// `total_shards`. `hingebot run --shards` overrides it.
+    pub shards: Option<String>,
+    /// How many shards the bot has across all its processes. Unset (and no `shards`): one process
+    /// runs as many as Discord recommends. `hingebot run --total-shards` overrides it.
+    pub total_shards: Option<u32>,
 }
 
 impl Default for DiscordSettings {
@@ -124,6 +135,26 @@ impl Default for DiscordSettings {
             cooldown_seconds: 30,
             channel_answer_threshold: 0.52,
             api_base: None,
+            shards: None,
+            total_shards: None,
+        }
+    }
+}
+
+impl DiscordSettings {
+    /// The shards this process runs: `None` when neither `shards` nor `total_shards` is set (then
+    /// one process runs every shard Discord recommends). `total_shards` alone means all of them.
+    pub fn shard_range(&self) -> Result<Option<ShardRange>, ShardError> {
+        let span = self
+            .shards
+            .as_deref()
+            .map(str::parse::<ShardSpan>)
+            .transpose()?;
+        match (span, self.total_shards) {
+            (None, None) => Ok(None),
+            (None, Some(total)) => ShardRange::all(total).map(Some),
+            (Some(span), Some(total)) => ShardRange::new(span, total).map(Some),
+            (Some(span), None) => Err(ShardError::TotalMissing(span)),
         }
     }
 }
@@ -138,6 +169,9 @@ pub struct TipsSettings {
     pub default_timezone: String,
     /// How late (minutes) a missed post may still go out after a restart.
     pub grace_minutes: u64,
+    /// How long (seconds) a process's claim on a post keeps other processes from sending it: after
+    /// a crash mid-post, another process (or the restarted one) re-sends it once this has passed.
+    pub lease_seconds: u64,
     /// Subscriptions applied at start-up (upserted, so restarts change nothing).
     pub subscriptions: Vec<TipSubscriptionSetting>,
 }
@@ -148,6 +182,7 @@ impl Default for TipsSettings {
             default_time: "08:30".to_string(),
             default_timezone: "UTC".to_string(),
             grace_minutes: 120,
+            lease_seconds: 120,
             subscriptions: Vec::new(),
         }
     }
@@ -206,12 +241,19 @@ impl Default for DigestSettings {
 #[serde(deny_unknown_fields)]
 pub struct TipSubscriptionSetting {
     pub channel: u64,
+    /// The channel's server: with several shard processes, the one running its shard posts there.
+    /// Unset: the process running shard 0 posts (until `/tips subscribe` in the channel records it).
+    #[serde(default)]
+    pub guild: Option<u64>,
     pub time: String,
     pub timezone: String,
     /// `"workdays"` (Mon–Fri, the default) or `"everyday"`.
     #[serde(default = "default_days")]
     pub days: String,
 }
+
+/// The shortest tip lease: a send may take half of it.
+pub const MIN_LEASE_SECONDS: u64 = 2;
 
 fn default_days() -> String {
     "workdays".to_string()
@@ -317,6 +359,22 @@ impl Config {
         }
         if let Some(Err(e)) = self.database.as_deref().map(DatabaseLocation::from_setting) {
             return Err(invalid("database", e.to_string()));
+        }
+        if let Err(e) = self.discord.shard_range() {
+            let field = match e {
+                ShardError::NoShards => "discord.total_shards",
+                _ => "discord.shards",
+            };
+            return Err(invalid(field, e.to_string()));
+        }
+        if self.tips.lease_seconds < MIN_LEASE_SECONDS {
+            return Err(invalid(
+                "tips.lease_seconds",
+                format!(
+                    "must be at least {MIN_LEASE_SECONDS} (a post must fit in it), got {}",
+                    self.tips.lease_seconds
+                ),
+            ));
         }
         if let Some(base) = &self.discord.api_base {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
@@ -439,6 +497,36 @@ mod tests {
     }
 
     #[test]
+    fn shard_keys_are_checked_and_name_the_field() {
+        let ok = Config::parse(
+            "[discord]\nshards = \"2-3\"\ntotal_shards = 4\n[tips]\nlease_seconds = 30\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let range = ok.discord.shard_range().unwrap().unwrap();
+        assert_eq!((range.first(), range.last(), range.total()), (2, 3, 4));
+        assert_eq!(Config::default().discord.shard_range().unwrap(), None);
+        for (text, field) in [
+            (
+                "[discord]\nshards = \"0-4\"\ntotal_shards = 4\n",
+                "discord.shards",
+            ),
+            ("[discord]\nshards = \"0-1\"\n", "discord.shards"),
+            ("[discord]\ntotal_shards = 0\n", "discord.total_shards"),
+            ("[tips]\nlease_seconds = 1\n", "tips.lease_seconds"),
+        ] {
+            let err = Config::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(&format!("c.toml: {field}: ")), "{err}");
+        }
+        let err = Config::parse("health_addr = \"localhost\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:1:"), "{err}");
+    }
+
+    #[test]
     fn report_and_digest_settings_have_defaults_and_a_short_retention_is_refused() {
         let config = Config::parse(
             "[report]\ntimezone = \"Europe/Berlin\"\n[digest]\nchannel = 42\nday = \"fri\"\n",
@@ -465,6 +553,19 @@ mod tests {
         assert_eq!(
             Config::parse(text, Path::new("config.toml")).unwrap(),
             Config::default()
+        );
+    }
+
+    #[test]
+    fn the_deploy_config_is_the_defaults_with_a_loopback_health_endpoint() {
+        let text = include_str!("../../deploy/config.toml");
+        let config = Config::parse(text, Path::new("deploy/config.toml")).unwrap();
+        assert_eq!(
+            config,
+            Config {
+                health_addr: Some("127.0.0.1:8181".parse().unwrap()),
+                ..Config::default()
+            }
         );
     }
 

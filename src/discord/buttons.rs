@@ -3,11 +3,14 @@
 
 use super::action::Action;
 use super::render::{self, EntryStyle};
-use super::Bot;
+use super::{rest, Bot};
 use crate::knowledge::Category;
 use crate::store::Vote;
 use poise::serenity_prelude as serenity;
 use serenity::{ComponentInteractionDataKind, CreateInteractionResponse};
+
+/// Discord wants an answer to a click within 3 seconds: a database that hangs must not cost it.
+const VOTE_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn entry_response(bot: &Bot, id: &str) -> CreateInteractionResponse {
     let kb = bot.assistant.kb();
@@ -62,17 +65,37 @@ pub async fn handle(
         Action::Vote(vote, entry_id) => {
             let reply_id = interaction.message.id.get();
             let user_hash = bot.users.hash(interaction.user.id.get());
-            bot.store
-                .record_vote(reply_id, &user_hash, &entry_id, vote, bot.today())
-                .await?;
-            let text = match vote {
-                Vote::Up => "Thanks! Glad it helped. 👍",
-                Vote::Down => "Thanks for telling me. 👎 The people who keep me up to date will look at this answer.",
+            let write = bot
+                .store
+                .record_vote(reply_id, &user_hash, &entry_id, vote, bot.today());
+            let recorded = match tokio::time::timeout(VOTE_WRITE_TIMEOUT, write).await {
+                Ok(recorded) => recorded.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "the database did not answer within {} s",
+                    VOTE_WRITE_TIMEOUT.as_secs()
+                )),
+            };
+            let text = match (bot.write_failures.track("record a vote", recorded), vote) {
+                (Ok(()), Vote::Up) => "Thanks! Glad it helped. 👍",
+                (Ok(()), Vote::Down) => "Thanks for telling me. 👎 The people who keep me up to date will look at this answer.",
+                (Err(_), _) => "Thanks! I could not save your vote just now (a problem on my side); please try again in a few minutes.",
             };
             CreateInteractionResponse::Message(render::text_interaction(text, true))
         }
         Action::KbStub(key) => super::digest::kb_stub_response(bot, &key).await?,
     };
-    interaction.create_response(http, response).await?;
+    let sent = rest::with_retries("answering a button", bot.retry, || {
+        interaction.create_response(http, response.clone())
+    })
+    .await;
+    match sent {
+        Ok(()) => {}
+        // A retry after a timeout: the first response did arrive.
+        Err(gave_up) if gave_up.attempts > 1 && rest::is_already_acknowledged(&gave_up.error) => {}
+        Err(gave_up) => tracing::warn!(
+            channel = interaction.channel_id.get(),
+            "could not answer a button: {gave_up}"
+        ),
+    }
     Ok(())
 }

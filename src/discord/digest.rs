@@ -588,6 +588,7 @@ mod tests {
         let now: Timestamp = "2026-03-04T10:00:00Z".parse().unwrap();
         let sub = DigestSubscription {
             channel_id: 7,
+            guild_id: None,
             time: "09:00".into(),
             timezone: "Europe/Berlin".into(),
             days: "mon".into(),

@@ -5,7 +5,7 @@
 
 use super::cooldown::Cooldowns;
 use super::render::{self, Asked, Card};
-use super::Bot;
+use super::{rest, Bot};
 use crate::config::DiscordSettings;
 use crate::usage::ChannelKind;
 use crate::{Assistant, Reply, ReplyKind};
@@ -180,9 +180,7 @@ pub async fn handle(
     match outcome {
         Outcome::Ignore => Ok(()),
         Outcome::CooldownNote(text) => {
-            msg.channel_id
-                .send_message(http, render::text_message(&text))
-                .await?;
+            send_answer(http, bot, msg, render::text_message(&text)).await;
             Ok(())
         }
         Outcome::Reply {
@@ -194,12 +192,44 @@ pub async fn handle(
         } => {
             tracing::debug!(kind = ?reply.kind, entry = ?reply.entry, ?trigger, "answering a message");
             let message = card.message().reference_message((msg.channel_id, msg.id));
-            msg.channel_id.send_message(http, message).await?;
-            bot.count_reply(&reply, trigger.channel_kind()).await;
+            // Counted once Discord has it: a reply that could not be sent is not one.
+            if send_answer(http, bot, msg, message).await {
+                bot.count_reply(&reply, trigger.channel_kind()).await;
+            }
             if unanswered {
                 bot.note_unanswered(&question, msg.author.id.get()).await;
             }
             Ok(())
+        }
+    }
+}
+
+/// Sends the one message answering `msg`, again after a server error or a timeout (a bounded
+/// number of times, then logs that it gave up). Its nonce is the asker's message id, so a retry
+/// of a send that did reach Discord gets the first answer back instead of posting a second.
+/// Whether the answer was sent.
+async fn send_answer(
+    http: &serenity::Http,
+    bot: &Bot,
+    msg: &serenity::Message,
+    answer: serenity::CreateMessage,
+) -> bool {
+    let answer = answer
+        .nonce(serenity::Nonce::String(msg.id.to_string()))
+        .enforce_nonce(true);
+    let sent = rest::with_retries("answering a message", bot.retry, || {
+        msg.channel_id.send_message(http, answer.clone())
+    })
+    .await;
+    match sent {
+        Ok(_) => true,
+        Err(gave_up) => {
+            tracing::warn!(
+                channel = msg.channel_id.get(),
+                message = msg.id.get(),
+                "could not answer a message: {gave_up}"
+            );
+            false
         }
     }
 }

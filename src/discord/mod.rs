@@ -10,13 +10,17 @@ pub mod buttons;
 pub mod commands;
 pub mod cooldown;
 pub mod digest;
+pub mod health;
 pub mod lift;
 pub mod messages;
 pub mod render;
+pub mod rest;
 pub mod tips;
 
 use crate::config::{Config, DigestSettings, DiscordSettings, TipsSettings};
 use crate::daily_tips::{self, Clock, SchedulerHandle, SchedulerOptions, SystemClock};
+use crate::failure_log::FailureLog;
+use crate::shards::ShardRange;
 use crate::store::{Store, UserHasher};
 use crate::usage::{ChannelKind, Outcome, Reporting};
 use crate::weekly_digest::DigestHandle;
@@ -25,6 +29,7 @@ use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use std::collections::HashSet;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -109,7 +114,24 @@ pub async fn run(
     token: Token,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    run_with_clock(config, token, Arc::new(SystemClock), shutdown).await
+    run_with(
+        config,
+        token,
+        rest::http_client()?,
+        Arc::new(SystemClock),
+        shutdown,
+    )
+    .await
+}
+
+/// [`run`], sending REST calls through `client` (tests give one that reaches a fake Discord).
+pub async fn run_with_client(
+    config: &Config,
+    token: Token,
+    client: reqwest::Client,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    run_with(config, token, client, Arc::new(SystemClock), shutdown).await
 }
 
 /// [`run`] with the wall clock replies are counted by and digests scheduled by (tests pass one
@@ -120,7 +142,22 @@ pub async fn run_with_clock(
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    run_with(config, token, rest::http_client()?, clock, shutdown).await
+}
+
+/// [`run`] with both: REST calls through `client`, replies counted and digests scheduled by `clock`.
+pub async fn run_with(
+    config: &Config,
+    token: Token,
+    client: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
     let api_base = effective_api_base(&config.discord)?;
+    let shards = config
+        .discord
+        .shard_range()
+        .context("discord.shards / discord.total_shards")?;
     let assistant = Arc::new(crate::setup::load_assistant(config)?);
     let store = crate::setup::open_store(config).await?;
     daily_tips::apply_config_subscriptions(config, &store)
@@ -144,10 +181,34 @@ pub async fn run_with_clock(
     tracing::info!(
         database = %bot.store.location(),
         api_base = api_base.as_deref().unwrap_or("Discord"),
+        shards = %shards.map_or_else(|| "all (as Discord recommends)".to_string(), |s| s.to_string()),
         "starting the Discord bot"
     );
-    let tips = SchedulerOptions::from_settings(&config.tips);
-    serve(token, bot, api_base, tips, shutdown).await
+    let options = ServeOptions {
+        api_base,
+        client,
+        shards,
+        tips: SchedulerOptions {
+            shards,
+            ..SchedulerOptions::from_settings(&config.tips)
+        },
+        health_addr: config.health_addr,
+    };
+    serve(token, bot, options, shutdown).await
+}
+
+/// How [`serve`] connects and what it runs beside the gateway.
+pub struct ServeOptions {
+    /// A REST proxy to send every call to (see [`effective_api_base`]); `None`: Discord.
+    pub api_base: Option<String>,
+    /// The HTTP client for REST calls ([`rest::http_client`]).
+    pub client: reqwest::Client,
+    /// The shards to run; `None`: every shard Discord recommends (`start_autosharded`).
+    pub shards: Option<ShardRange>,
+    /// The daily tip scheduler's tuning (its `shards` should match).
+    pub tips: SchedulerOptions,
+    /// Where to serve `GET /healthz`; `None`: nowhere.
+    pub health_addr: Option<SocketAddr>,
 }
 
 /// Everything the handlers share: the assistant, the store and the adapter's own state.
@@ -163,6 +224,11 @@ pub struct Bot {
     pub(crate) users: UserHasher,
     /// The daily tip scheduler, once [`serve`] has started it.
     pub(crate) tip_scheduler: OnceLock<SchedulerHandle>,
+    /// Failed database writes (votes, unanswered questions): logged at most once a minute each,
+    /// while the bot goes on answering.
+    pub(crate) write_failures: FailureLog,
+    /// How often a reply that failed on a server error or a timeout is sent again.
+    pub(crate) retry: rest::RetryPolicy,
     /// Which day replies are counted on and how long rows are kept (`[report]`).
     pub(crate) reporting: Reporting,
     /// `/digest subscribe`'s defaults (`[digest]`).
@@ -229,6 +295,8 @@ impl Bot {
             safety_channels: RwLock::new(channels),
             users,
             tip_scheduler: OnceLock::new(),
+            write_failures: FailureLog::default(),
+            retry: rest::RetryPolicy::default(),
             reporting: reporting.reporting,
             digest: reporting.digest,
             clock: reporting.clock,
@@ -292,30 +360,30 @@ impl Bot {
     }
 
     /// Counts a reply the bot sent: its kind and entry, the kind of channel, today. Counts only:
-    /// no user, no text. Failures are logged.
+    /// no user, no text. A failure is logged (at most once a minute) and otherwise ignored: the
+    /// asker already has their answer.
     pub(crate) async fn count_reply(&self, reply: &Reply, channel: ChannelKind) {
         let Some(outcome) = Outcome::of(reply) else {
             return;
         };
-        if let Err(e) = self
+        let counted = self
             .store
             .record_usage(self.today(), reply.first_entry(), outcome, channel)
-            .await
-        {
-            tracing::warn!("could not count a reply: {e}");
-        }
+            .await;
+        let _ = self.write_failures.track("count a reply", counted);
     }
 
     /// Records an unanswered question for curators: masked and normalized by the store, with a
-    /// per-question pseudonym of the asker (never the id). Failures are logged.
+    /// per-question pseudonym of the asker (never the id). A failure is logged (at most once a
+    /// minute) and otherwise ignored: the asker already has their answer.
     pub(crate) async fn note_unanswered(&self, question: &str, asker_id: u64) {
-        if let Err(e) = self
+        let recorded = self
             .store
             .record_unanswered(question, asker_id, self.today())
-            .await
-        {
-            tracing::warn!("could not record an unanswered question: {e}");
-        }
+            .await;
+        let _ = self
+            .write_failures
+            .track("record an unanswered question", recorded);
     }
 }
 
@@ -326,38 +394,40 @@ pub(crate) type Context<'a> = poise::Context<'a, Arc<Bot>, Error>;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the bot until `shutdown` resolves (or Discord ends the session), then closes the shards,
-/// stops the daily tip scheduler and flushes the store. `api_base` (already resolved, see
-/// [`effective_api_base`]) sends every REST call there instead of Discord, and takes the gateway
-/// URL from its `GET /gateway`. `tips` tunes the daily tip scheduler, started once the client exists.
+/// stops the daily tip scheduler and flushes the store. REST calls go through `options.client`,
+/// to `options.api_base` when set (taking the gateway URL from its `GET /gateway`). The daily tip
+/// scheduler starts once the client exists, and `/healthz` once the gateway is starting.
 pub async fn serve(
     token: Token,
     bot: Arc<Bot>,
-    api_base: Option<String>,
-    tips: SchedulerOptions,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut intents = intents();
     let mut tip_task = None;
+    let health = health::Health::new(Arc::clone(&bot.store), options.shards);
+    let health_task = match options.health_addr {
+        Some(addr) => Some(health::serve(addr, Arc::clone(&health)).await?),
+        None => None,
+    };
     let mut digest_task = None;
     let result = loop {
-        let mut client =
-            match build_client(&token, Arc::clone(&bot), api_base.as_deref(), intents).await {
-                Ok(client) => client,
-                Err(e) => break Err(e),
-            };
+        let mut client = match build_client(&token, Arc::clone(&bot), &options, intents).await {
+            Ok(client) => client,
+            Err(e) => break Err(e),
+        };
         if tip_task.is_none() {
-            tip_task = Some(tips::TipTask::start(
-                &bot,
-                Arc::clone(&client.http),
-                tips.clone(),
-            ));
+            let task = tips::TipTask::start(&bot, Arc::clone(&client.http), options.tips.clone());
+            health.set_tip_scheduler(task.handle());
+            tip_task = Some(task);
         }
         if digest_task.is_none() {
             digest_task = Some(digest::DigestTask::start(&bot, Arc::clone(&client.http)));
         }
         let manager = Arc::clone(&client.shard_manager);
-        let mut running = std::pin::pin!(client.start());
+        health.set_shard_manager(Arc::clone(&manager));
+        let mut running = std::pin::pin!(start_shards(&mut client, options.shards));
         let outcome = tokio::select! {
             r = &mut running => Some(r),
             () = &mut shutdown => None,
@@ -392,11 +462,19 @@ pub async fn serve(
                     "Discord rejected the bot token: check DISCORD_TOKEN (or --token-file) against the developer portal's Bot tab"
                 ));
             }
+            Some(Err(serenity::Error::Gateway(serenity::GatewayError::InvalidShardData))) => {
+                break Err(anyhow::anyhow!(
+                    "Discord refused the shard numbers: check --shards / --total-shards (discord.shards, discord.total_shards)"
+                ));
+            }
             Some(Err(e)) => {
                 break Err(anyhow::Error::new(e).context("the Discord connection failed"))
             }
         }
     };
+    if let Some(task) = health_task {
+        task.abort();
+    }
     if let Some(task) = tip_task {
         task.stop().await;
     }
@@ -410,31 +488,44 @@ pub async fn serve(
     result
 }
 
+/// Connects the configured shards: a range of them, or every shard Discord recommends.
+async fn start_shards(
+    client: &mut serenity::Client,
+    shards: Option<ShardRange>,
+) -> serenity::Result<()> {
+    match shards {
+        None => client.start_autosharded().await,
+        // serenity 0.12 reads the range's end as the last shard to start (inclusive), as its
+        // documentation's example "4..7 starts shards 4 through 7" says.
+        Some(range) => {
+            client
+                .start_shard_range(range.first()..range.last(), range.total())
+                .await
+        }
+    }
+}
+
 async fn build_client(
     token: &Token,
     bot: Arc<Bot>,
-    api_base: Option<&str>,
+    options: &ServeOptions,
     intents: serenity::GatewayIntents,
 ) -> anyhow::Result<serenity::Client> {
-    let http = match api_base {
-        Some(base) => {
-            let base = base.trim_end_matches('/');
-            // serenity ignores the proxy while its own ratelimiter is on; a REST proxy rate-limits instead.
-            let http = serenity::HttpBuilder::new(token.expose())
-                .proxy(base)
-                .ratelimiter_disabled(true)
-                .build();
-            // serenity would silently fall back to Discord's own gateway; an unreachable base is a configuration error.
-            http.get_gateway().await.with_context(|| {
-                format!("discord.api_base {base}: `GET /api/v10/gateway` failed (is the REST proxy running?)")
-            })?;
-            http
-        }
-        None => serenity::Http::new(token.expose()),
-    };
+    let http = rest::discord_http(
+        token.expose(),
+        options.client.clone(),
+        options.api_base.as_deref(),
+    );
+    if let Some(base) = &options.api_base {
+        // serenity would silently fall back to Discord's own gateway; an unreachable base is a configuration error.
+        http.get_gateway().await.with_context(|| {
+            format!("discord.api_base {base}: `GET /api/v10/gateway` failed (is the REST proxy running?)")
+        })?;
+    }
     let framework = commands::framework(bot);
     let client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
+        .event_handler(rest::RatelimitLog)
         .await
         .context("cannot set up the Discord client")?;
     Ok(client)

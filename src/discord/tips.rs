@@ -2,11 +2,11 @@
 //! `/tips` commands.
 
 use super::render;
-use super::{Bot, Context, Error};
+use super::{rest, Bot, Context, Error};
 use crate::daily_tips::{
     PostError, PostOutcome, SchedulerHandle, SchedulerOptions, TipPost, TipPoster, TipScheduler,
 };
-use crate::store::{TipClaim, TipSubscription};
+use crate::store::{NewTipSubscription, TipClaim, TipSubscription};
 use crate::tips::{next_post, Days, TipSchedule};
 use jiff::Timestamp;
 use poise::serenity_prelude as serenity;
@@ -38,8 +38,8 @@ pub fn is_channel_unavailable(status: u16, code: isize) -> bool {
     status == 403 || status == 404 || CHANNEL_UNAVAILABLE_CODES.contains(&code)
 }
 
-fn post_error(error: serenity::Error) -> PostError {
-    match &error {
+fn post_error(gave_up: rest::GaveUp) -> PostError {
+    match &gave_up.error {
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))
             if is_channel_unavailable(response.status_code.as_u16(), response.error.code) =>
         {
@@ -48,7 +48,7 @@ fn post_error(error: serenity::Error) -> PostError {
                 response.status_code, response.error.code, response.error.message
             ))
         }
-        _ => PostError::Transient(error.to_string()),
+        _ => PostError::Transient(gave_up.to_string()),
     }
 }
 
@@ -63,10 +63,12 @@ impl TipPoster for DiscordTipPoster {
             .message()
             .nonce(serenity::Nonce::String(post.nonce.clone()))
             .enforce_nonce(true);
-        let sent = serenity::ChannelId::new(post.channel_id)
-            .send_message(&*self.http, message)
-            .await
-            .map_err(post_error)?;
+        let channel = serenity::ChannelId::new(post.channel_id);
+        let sent = rest::with_retries("posting a daily tip", rest::RetryPolicy::default(), || {
+            channel.send_message(&*self.http, message.clone())
+        })
+        .await
+        .map_err(post_error)?;
         Ok(PostOutcome {
             message_id: Some(sent.id.get()),
         })
@@ -102,6 +104,11 @@ impl TipTask {
             handle,
             task: scheduler.spawn(),
         }
+    }
+
+    /// A handle to the running scheduler.
+    pub(crate) fn handle(&self) -> SchedulerHandle {
+        self.handle.clone()
     }
 
     /// Stops the scheduler, letting a post in progress finish, and waits for it.
@@ -236,8 +243,14 @@ pub async fn tips_subscribe(
     let channel = ctx.channel_id().get();
     let bot = ctx.data();
     let now = Timestamp::now();
+    // The guild decides which shard process posts the tips.
+    let subscription = NewTipSubscription {
+        channel_id: channel,
+        guild_id: ctx.guild_id().map(|g| g.get()),
+        schedule: schedule.clone(),
+    };
     bot.store
-        .upsert_tip_subscription(channel, &schedule, now)
+        .upsert_tip_subscriptions(std::slice::from_ref(&subscription), now)
         .await?;
     // Subscribing again is how a paused channel resumes, even with the same schedule.
     bot.store.unpause_tip_subscription(channel).await?;
@@ -319,6 +332,7 @@ mod tests {
         let now: Timestamp = "2025-01-06T06:00:00Z".parse().unwrap();
         let sub = TipSubscription {
             channel_id: 7,
+            guild_id: None,
             time: "08:30".into(),
             timezone: "Europe/Berlin".into(),
             days: "workdays".into(),

@@ -51,8 +51,8 @@ pub use crate::config::{DatabaseLocation, LocationError, PostgresUrl};
 pub use counts::Purged;
 pub use feedback::{EntryVotes, RecordedVote, UserHasher, Vote};
 pub use tips::{
-    digest_post_nonce, tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, SubscriptionChange,
-    TipClaim, TipClaimRequest, TipLease, TipSubscription,
+    digest_post_nonce, tip_post_nonce, ClaimOutcome, LeaseGrant, LeaseOwner, NewTipSubscription,
+    SubscriptionChange, TipClaim, TipClaimRequest, TipLease, TipSubscription,
 };
 pub use unanswered::UnansweredCount;
 
@@ -191,6 +191,11 @@ impl Store {
             Backend::Sqlite(_) => sqlite::MIGRATIONS.len(),
             Backend::Postgres(_) => postgres::MIGRATIONS.len(),
         }
+    }
+
+    /// Whether the database answers a trivial query (for the health endpoint).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, db => db.ping().await)
     }
 
     /// Finishes pending work (SQLite: checkpoints the WAL into the main file) and closes the pool;
@@ -341,8 +346,13 @@ impl Store {
         schedule: &TipSchedule,
         now: Timestamp,
     ) -> Result<SubscriptionChange, StoreError> {
+        let subscription = NewTipSubscription {
+            channel_id,
+            guild_id: None,
+            schedule: schedule.clone(),
+        };
         let changes = self
-            .upsert_tip_subscriptions(&[(channel_id, schedule.clone())], now)
+            .upsert_tip_subscriptions(std::slice::from_ref(&subscription), now)
             .await?;
         changes
             .into_iter()
@@ -351,9 +361,10 @@ impl Store {
     }
 
     /// [`Store::upsert_tip_subscription`] for several channels in one transaction: all or none.
+    /// A subscription's guild, when given, is recorded (whatever the change).
     pub async fn upsert_tip_subscriptions(
         &self,
-        subscriptions: &[(u64, TipSchedule)],
+        subscriptions: &[NewTipSubscription],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
         dispatch!(self, db => db.upsert_subscriptions(PostKind::Tip, subscriptions, now).await)
@@ -502,7 +513,16 @@ impl Store {
         subscriptions: &[(u64, TipSchedule)],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
-        dispatch!(self, db => db.upsert_subscriptions(PostKind::Digest, subscriptions, now).await)
+        // Digests go out from whichever process claims them, so their guild is not recorded.
+        let subscriptions: Vec<NewTipSubscription> = subscriptions
+            .iter()
+            .map(|(channel_id, schedule)| NewTipSubscription {
+                channel_id: *channel_id,
+                guild_id: None,
+                schedule: schedule.clone(),
+            })
+            .collect();
+        dispatch!(self, db => db.upsert_subscriptions(PostKind::Digest, &subscriptions, now).await)
     }
 
     /// Stops a channel's weekly digest. Returns whether it was subscribed.
@@ -645,5 +665,42 @@ pub(crate) fn lease_lost(lease: &TipLease, claim: Option<&TipClaim>) -> StoreErr
         local_date: lease.local_date,
         owner: lease.owner.to_string(),
         state,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each backend runs its migrations folder's files in the order of their numbers, every one of
+    /// them: a merge that appends a step out of order would build a different schema per history.
+    #[test]
+    fn migrations_run_in_file_number_order() {
+        for (backend, migrations) in [
+            ("sqlite", super::sqlite::MIGRATIONS),
+            ("postgres", super::postgres::MIGRATIONS),
+        ] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .collect();
+            files.sort();
+            assert_eq!(files.len(), migrations.len(), "{backend}: {files:?}");
+            for (i, (file, text)) in files.iter().zip(migrations).enumerate() {
+                let name = file.file_name().unwrap().to_string_lossy();
+                assert!(
+                    name.starts_with(&format!("{:04}_", i + 1)),
+                    "{backend}: {name}"
+                );
+                assert_eq!(
+                    std::fs::read_to_string(file).unwrap(),
+                    *text,
+                    "{backend}: step {} is not {name}",
+                    i + 1
+                );
+            }
+        }
     }
 }

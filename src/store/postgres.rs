@@ -6,7 +6,7 @@ use super::counts::{
 use super::feedback::SALT_KEY;
 use super::tips::{
     decide, in_key_order, lease_expiry, parse_posted, posted_json, schedule_columns, ClaimRow,
-    LeaseDecision, PostKind, SubscriptionRow, SUBSCRIPTION_COLUMNS,
+    LeaseDecision, NewTipSubscription, PostKind, SubscriptionRow, SUBSCRIPTION_COLUMNS,
 };
 use super::{
     error_chain, id_from_sql, id_to_sql, lease_lost, now_unix, ClaimOutcome, EntryVotes,
@@ -14,7 +14,6 @@ use super::{
     TipClaimRequest, TipLease, TipSubscription, UnansweredCount, UserHasher, Vote,
 };
 use crate::tips::rotation::RotationState;
-use crate::tips::schedule::TipSchedule;
 use crate::usage::{ChannelKind, Figures, Outcome};
 use deadpool_postgres::{GenericClient, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use jiff::civil::Date;
@@ -27,6 +26,7 @@ use tokio_postgres::{NoTls, Row};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_schema.sql"),
     include_str!("../../migrations/postgres/0002_usage_and_digest.sql"),
+    include_str!("../../migrations/postgres/0003_tip_subscription_guild.sql"),
 ];
 
 /// Connections per process: enough for the scheduler, the handlers and a burst of votes.
@@ -145,6 +145,11 @@ impl PostgresBackend {
     pub(crate) async fn schema_version(&self) -> Result<usize, StoreError> {
         let client = self.client().await?;
         applied_version(&client).await
+    }
+
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        self.client().await?.simple_query("SELECT 1").await?;
+        Ok(())
     }
 
     pub(crate) async fn close(&self) -> Result<(), StoreError> {
@@ -505,7 +510,7 @@ impl PostgresBackend {
     pub(crate) async fn upsert_subscriptions(
         &self,
         kind: PostKind,
-        subscriptions: &[(u64, TipSchedule)],
+        subscriptions: &[NewTipSubscription],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
         let now = now.as_second();
@@ -514,22 +519,23 @@ impl PostgresBackend {
         let tx = client.transaction().await?;
         let select = tx
             .prepare_cached(&format!(
-                "SELECT time, timezone, days FROM {table} WHERE channel_id = $1 FOR UPDATE"
+                "SELECT time, timezone, days, guild_id FROM {table} WHERE channel_id = $1 FOR UPDATE"
             ))
             .await?;
         let mut changes: Vec<Option<SubscriptionChange>> =
             subscriptions.iter().map(|_| None).collect();
         // Rows are locked in channel order, so two processes applying overlapping lists cannot deadlock.
-        let mut ordered: Vec<(usize, &(u64, TipSchedule))> =
+        let mut ordered: Vec<(usize, &NewTipSubscription)> =
             subscriptions.iter().enumerate().collect();
-        ordered.sort_by_key(|(_, (channel, _))| *channel);
-        for (i, (channel, schedule)) in ordered {
-            let channel = id_to_sql(*channel);
-            let wanted = schedule_columns(schedule);
+        ordered.sort_by_key(|(_, s)| s.channel_id);
+        for (i, subscription) in ordered {
+            let channel = id_to_sql(subscription.channel_id);
+            let guild = subscription.guild_id.map(id_to_sql);
+            let wanted = schedule_columns(&subscription.schedule);
             let (time, timezone, days) = &wanted;
             let existing = tx.query_opt(&select, &[&channel]).await?;
-            let existing: Option<(String, String, String)> = match existing {
-                Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
+            let existing: Option<((String, String, String), Option<i64>)> = match existing {
+                Some(r) => Some(((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?), r.try_get(3)?)),
                 None => None,
             };
             let change = match existing {
@@ -538,24 +544,34 @@ impl PostgresBackend {
                     // then the other process's row stands, as if it had come second.
                     tx.execute(
                         &format!("INSERT INTO {table}
-                             (channel_id, time, timezone, days, paused_reason, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, NULL, $5, $5)
+                             (channel_id, time, timezone, days, paused_reason, created_at, updated_at, guild_id)
+                         VALUES ($1, $2, $3, $4, NULL, $5, $5, $6)
                          ON CONFLICT (channel_id) DO NOTHING"),
-                        &[&channel, time, timezone, days, &now],
+                        &[&channel, time, timezone, days, &now, &guild],
                     )
                     .await?;
                     SubscriptionChange::Created
                 }
-                Some(old) if old == wanted => SubscriptionChange::Unchanged,
-                Some(_) => {
-                    tx.execute(
-                        &format!("UPDATE {table}
-                         SET time = $2, timezone = $3, days = $4, paused_reason = NULL, updated_at = $5
-                         WHERE channel_id = $1"),
-                        &[&channel, time, timezone, days, &now],
-                    )
-                    .await?;
-                    SubscriptionChange::Updated
+                Some((old, old_guild)) => {
+                    if guild.is_some() && guild != old_guild {
+                        tx.execute(
+                            &format!("UPDATE {table} SET guild_id = $2 WHERE channel_id = $1"),
+                            &[&channel, &guild],
+                        )
+                        .await?;
+                    }
+                    if old == wanted {
+                        SubscriptionChange::Unchanged
+                    } else {
+                        tx.execute(
+                            &format!("UPDATE {table}
+                             SET time = $2, timezone = $3, days = $4, paused_reason = NULL, updated_at = $5
+                             WHERE channel_id = $1"),
+                            &[&channel, time, timezone, days, &now],
+                        )
+                        .await?;
+                        SubscriptionChange::Updated
+                    }
                 }
             };
             changes[i] = Some(change);
@@ -953,6 +969,7 @@ fn subscription_row(r: &Row) -> Result<SubscriptionRow, tokio_postgres::Error> {
         paused_reason: r.try_get(4)?,
         created_at: r.try_get(5)?,
         updated_at: r.try_get(6)?,
+        guild_id: r.try_get(7)?,
     })
 }
 

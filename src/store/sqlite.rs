@@ -6,7 +6,7 @@ use super::counts::{
 use super::feedback::SALT_KEY;
 use super::tips::{
     decide, in_key_order, lease_expiry, parse_posted, posted_json, schedule_columns, ClaimRow,
-    LeaseDecision, PostKind, SubscriptionRow, SUBSCRIPTION_COLUMNS,
+    LeaseDecision, NewTipSubscription, PostKind, SubscriptionRow, SUBSCRIPTION_COLUMNS,
 };
 use super::{
     id_from_sql, id_to_sql, lease_lost, now_unix, ClaimOutcome, EntryVotes, LeaseGrant, LeaseOwner,
@@ -14,7 +14,6 @@ use super::{
     TipSubscription, UnansweredCount, UserHasher, Vote,
 };
 use crate::tips::rotation::RotationState;
-use crate::tips::schedule::TipSchedule;
 use crate::usage::{ChannelKind, Figures, Outcome};
 use deadpool::managed::{Metrics, Pool, PoolError, RecycleResult};
 use jiff::civil::Date;
@@ -30,6 +29,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_daily_tips.sql"),
     include_str!("../../migrations/sqlite/0003_tip_post_leases.sql"),
     include_str!("../../migrations/sqlite/0004_usage_and_digest.sql"),
+    include_str!("../../migrations/sqlite/0005_tip_subscription_guild.sql"),
 ];
 
 /// Connections to a file: WAL lets readers work beside the one writer.
@@ -168,6 +168,14 @@ impl SqliteBackend {
 
     pub(crate) async fn schema_version(&self) -> Result<usize, StoreError> {
         self.run(|c| Ok(user_version(c)?)).await
+    }
+
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|c| {
+            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())?)
+        })
+        .await
     }
 
     pub(crate) async fn close(&self) -> Result<(), StoreError> {
@@ -511,46 +519,63 @@ impl SqliteBackend {
     pub(crate) async fn upsert_subscriptions(
         &self,
         kind: PostKind,
-        subscriptions: &[(u64, TipSchedule)],
+        subscriptions: &[NewTipSubscription],
         now: Timestamp,
     ) -> Result<Vec<SubscriptionChange>, StoreError> {
-        let rows: Vec<(i64, (String, String, String))> = subscriptions
+        /// Channel, guild and schedule columns, as SQL values.
+        type Row = (i64, Option<i64>, (String, String, String));
+        let rows: Vec<Row> = subscriptions
             .iter()
-            .map(|(channel, schedule)| (id_to_sql(*channel), schedule_columns(schedule)))
+            .map(|s| {
+                (
+                    id_to_sql(s.channel_id),
+                    s.guild_id.map(id_to_sql),
+                    schedule_columns(&s.schedule),
+                )
+            })
             .collect();
         let now = now.as_second();
         let table = kind.subscriptions();
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut changes = Vec::with_capacity(rows.len());
-            for (channel, wanted) in &rows {
+            for (channel, guild, wanted) in &rows {
                 let (time, timezone, days) = wanted;
-                let existing: Option<(String, String, String)> = tx
+                let existing: Option<((String, String, String), Option<i64>)> = tx
                     .query_row(
-                        &format!("SELECT time, timezone, days FROM {table} WHERE channel_id = ?1"),
+                        &format!("SELECT time, timezone, days, guild_id FROM {table} WHERE channel_id = ?1"),
                         params![channel],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)),
                     )
                     .optional()?;
                 let change = match existing {
                     None => {
                         tx.execute(
                             &format!("INSERT INTO {table}
-                                 (channel_id, time, timezone, days, paused_reason, created_at, updated_at)
-                             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?5)"),
-                            params![channel, time, timezone, days, now],
+                                 (channel_id, time, timezone, days, paused_reason, created_at, updated_at, guild_id)
+                             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?5, ?6)"),
+                            params![channel, time, timezone, days, now, guild],
                         )?;
                         SubscriptionChange::Created
                     }
-                    Some(old) if &old == wanted => SubscriptionChange::Unchanged,
-                    Some(_) => {
-                        tx.execute(
-                            &format!("UPDATE {table}
-                             SET time = ?2, timezone = ?3, days = ?4, paused_reason = NULL, updated_at = ?5
-                             WHERE channel_id = ?1"),
-                            params![channel, time, timezone, days, now],
-                        )?;
-                        SubscriptionChange::Updated
+                    Some((old, old_guild)) => {
+                        if guild.is_some() && *guild != old_guild {
+                            tx.execute(
+                                &format!("UPDATE {table} SET guild_id = ?2 WHERE channel_id = ?1"),
+                                params![channel, guild],
+                            )?;
+                        }
+                        if &old == wanted {
+                            SubscriptionChange::Unchanged
+                        } else {
+                            tx.execute(
+                                &format!("UPDATE {table}
+                                 SET time = ?2, timezone = ?3, days = ?4, paused_reason = NULL, updated_at = ?5
+                                 WHERE channel_id = ?1"),
+                                params![channel, time, timezone, days, now],
+                            )?;
+                            SubscriptionChange::Updated
+                        }
                     }
                 };
                 changes.push(change);
@@ -924,6 +949,7 @@ fn subscription_row(r: &Row<'_>) -> rusqlite::Result<SubscriptionRow> {
         paused_reason: r.get(4)?,
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
+        guild_id: r.get(7)?,
     })
 }
 

@@ -64,6 +64,10 @@ impl PostKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TipSubscription {
     pub channel_id: u64,
+    /// The channel's server, when known: with several shard processes, the one running its shard
+    /// posts here; `None` (recorded before guilds were, or a config entry without `guild`) is
+    /// shard 0's.
+    pub guild_id: Option<u64>,
     /// `HH:MM`.
     pub time: String,
     /// Canonical IANA name.
@@ -90,13 +94,22 @@ impl TipSubscription {
     }
 }
 
+/// A subscription to write with [`Store::upsert_tip_subscriptions`](super::Store::upsert_tip_subscriptions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTipSubscription {
+    pub channel_id: u64,
+    /// The channel's server; `None` keeps what is stored.
+    pub guild_id: Option<u64>,
+    pub schedule: TipSchedule,
+}
+
 /// What [`Store::upsert_tip_subscription`](super::Store::upsert_tip_subscription) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionChange {
     Created,
     /// The time, zone or days changed (a pause is lifted too).
     Updated,
-    /// Same schedule as stored: nothing was written (a pause stays).
+    /// Same schedule as stored: nothing was written but a newly learned guild (a pause stays).
     Unchanged,
 }
 
@@ -325,6 +338,7 @@ impl TryFrom<ClaimRow> for TipClaim {
 /// A subscription row as both backends read it.
 pub(crate) struct SubscriptionRow {
     pub channel_id: i64,
+    pub guild_id: Option<i64>,
     pub time: String,
     pub timezone: String,
     pub days: String,
@@ -335,7 +349,7 @@ pub(crate) struct SubscriptionRow {
 
 /// The columns of a [`SubscriptionRow`], in order.
 pub(crate) const SUBSCRIPTION_COLUMNS: &str =
-    "channel_id, time, timezone, days, paused_reason, created_at, updated_at";
+    "channel_id, time, timezone, days, paused_reason, created_at, updated_at, guild_id";
 
 impl TryFrom<SubscriptionRow> for TipSubscription {
     type Error = StoreError;
@@ -343,6 +357,7 @@ impl TryFrom<SubscriptionRow> for TipSubscription {
     fn try_from(row: SubscriptionRow) -> Result<TipSubscription, StoreError> {
         Ok(TipSubscription {
             channel_id: super::id_from_sql(row.channel_id),
+            guild_id: row.guild_id.map(super::id_from_sql),
             time: row.time,
             timezone: row.timezone,
             days: row.days,

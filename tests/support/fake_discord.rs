@@ -1,20 +1,38 @@
-//! A fake Discord on 127.0.0.1 for end-to-end tests: REST (HTTP/1.1) plus the websocket gateway.
+//! A fake Discord on 127.0.0.1 for end-to-end tests: REST (HTTP/1.1, plain and, as `discord.com`,
+//! over TLS) plus the websocket gateway, with shards, RESUME and injected faults.
 //!
 //! The real serenity/poise client talks to it as to Discord. It records every request (method,
 //! path, JSON body and the JSON it answered; for a multipart upload, `payload_json` as the body and
-//! the files beside it), withholds guild messages, DMs and message content unless IDENTIFY asked
-//! for the matching intents, refuses to answer one interaction twice (400, code 40060), and
-//! answers a message sent again with the same nonce and `enforce_nonce` with the first one instead
-//! of creating another, like Discord. [`payload`] builds dispatch payloads from a few arguments.
+//! the files beside it), withholds guild messages, DMs and message content
+//! unless IDENTIFY asked for the matching intents, and refuses to answer one interaction twice
+//! (400, code 40060), like Discord. Beyond the happy path it behaves as Discord documents:
+//!
+//! - **Shards**: `GET /gateway/bot` recommends [`FakeOptions::shards`]; each IDENTIFY names its
+//!   shard (`[id, total]`) and a total other than the fake's is refused with close code 4010
+//!   (Invalid shard). A dispatch goes to the session of its guild's shard,
+//!   `(guild_id >> 22) % total`, DMs to shard 0, and waits for that shard to connect.
+//! - **Sessions**: a RESUME of a known session replays the dispatches after the client's sequence
+//!   number, then sends `RESUMED`; an unknown or invalidated session gets op 9 (INVALID_SESSION,
+//!   not resumable). Tests can drop a connection without a close frame (what a client sees as
+//!   1006), close it with a code, or invalidate the session.
+//! - **Nonces**: `POST /channels/{id}/messages` with `enforce_nonce` and a nonce already used
+//!   in that channel returns the message made with it instead of making another;
+//!   [`FakeDiscord::stall_next_message_in`] makes a message but never answers.
+//! - **Rate limits**: with [`FakeOptions::channel_message_limit`], channel messages carry the
+//!   `X-RateLimit-*` headers of a per-channel bucket and the request over the limit gets a 429 with
+//!   `Retry-After`; [`FakeDiscord::inject`] adds one-off 429s (per route or global), server errors,
+//!   slow answers (after the message was made) and answers held until released.
+//!
+//! [`payload`] builds dispatch payloads from a few arguments.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -129,6 +147,21 @@ impl Recorded {
             .filter_map(|c| c["custom_id"].as_str().map(str::to_string))
             .collect()
     }
+
+    /// The id of the message the fake answered with (for a channel message: the one created, or
+    /// for a repeated nonce, the one returned again).
+    pub fn message_id(&self) -> Option<u64> {
+        self.response["id"].as_str().and_then(|id| id.parse().ok())
+    }
+
+    /// The shard an IDENTIFY or RESUME named (`[id, total]`); IDENTIFY without one is shard 0 of 1.
+    pub fn shard(&self) -> Option<(u32, u32)> {
+        let shard = &self.body["shard"];
+        match (shard[0].as_u64(), shard[1].as_u64()) {
+            (Some(id), Some(total)) => Some((id as u32, total as u32)),
+            _ => None,
+        }
+    }
 }
 
 /// Behaviour switches.
@@ -137,27 +170,110 @@ pub struct FakeOptions {
     /// Close the gateway with 4014 (disallowed intents) when IDENTIFY asks for message content,
     /// as Discord does when the intent is not enabled in the developer portal.
     pub message_content_disallowed: bool,
+    /// How many shards the bot must use (recommended by `GET /gateway/bot`, checked at IDENTIFY);
+    /// 0 means 1.
+    pub shards: u32,
+    /// Also serve REST over TLS, as `discord.com` (see [`FakeDiscord::discord_client`]).
+    pub tls: bool,
+    /// Discord's per-channel bucket for sending messages: at most this many per window per
+    /// channel, with `X-RateLimit-*` headers on every answer and a 429 past the limit. `None`: no
+    /// limit and no headers.
+    pub channel_message_limit: Option<(u32, Duration)>,
     /// The heartbeat interval HELLO announces, in milliseconds (default 1000). Paused-time tests
     /// that let days pass set it high, so the clock is not stepped through a heartbeat a second.
     pub heartbeat_interval_ms: Option<u64>,
+}
+
+impl FakeOptions {
+    fn total_shards(&self) -> u32 {
+        self.shards.max(1)
+    }
+}
+
+/// Something to do to a REST request instead of (or besides) answering it at once.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer 429 with `Retry-After`, `X-RateLimit-*` and Discord's JSON body; `global` marks the
+    /// global limit (`X-RateLimit-Global`, scope `global`) rather than the route's.
+    RateLimited { retry_after: Duration, global: bool },
+    /// Answer with this status (500, 502, 503…) and do nothing.
+    Status(u16),
+    /// Do what was asked (a message is made), then answer only after this long: a client with a
+    /// shorter timeout gives up on a request that did take effect.
+    SlowAnswer(Duration),
+    /// Do what was asked, then answer only once released ([`Release`]); never, if it is not.
+    HoldAnswer(watch::Receiver<bool>),
+}
+
+/// Releases the answers held by [`FakeDiscord::hold`].
+pub struct Release(watch::Sender<bool>);
+
+impl Release {
+    pub fn release(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+type RequestPredicate = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
+struct FaultRule {
+    matches: RequestPredicate,
+    fault: Fault,
+    remaining: u32,
+}
+
+/// What a test can do to a live gateway connection.
+#[derive(Debug, Clone, Copy)]
+enum Control {
+    /// End the TCP connection without a close frame (the client reports 1006).
+    Drop,
+    /// Send a close frame with this code.
+    Close(u16),
+    /// Send op 9 (not resumable) and forget the session.
+    InvalidateSession,
+}
+
+/// A gateway session, kept across connections for RESUME.
+struct Session {
+    shard: u32,
+    intents: u64,
+    seq: u64,
+    /// Every dispatch frame sent in this session, by sequence number.
+    sent: Vec<(u64, String)>,
+    valid: bool,
+}
+
+type Dispatch = (String, Value);
+
+/// Dispatches waiting for a shard's session.
+struct ShardQueue {
+    tx: mpsc::UnboundedSender<Dispatch>,
+    rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Dispatch>>,
 }
 
 struct Shared {
     options: FakeOptions,
     requests: Mutex<Vec<Recorded>>,
     version: watch::Sender<u64>,
-    dispatch_tx: mpsc::UnboundedSender<(String, Value)>,
-    dispatch_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<(String, Value)>>,
-    seq: AtomicU64,
+    queues: Vec<ShardQueue>,
+    sessions: Mutex<HashMap<String, Session>>,
+    controls: Mutex<HashMap<u32, mpsc::UnboundedSender<Control>>>,
     intents: AtomicU64,
     next_id: AtomicU64,
     answered: Mutex<HashSet<String>>,
-    /// Messages created with `enforce_nonce`, by (channel, nonce): what a repeat gets back.
+    /// Messages made with `enforce_nonce`, by (channel, nonce): what a repeat gets back.
     nonces: Mutex<HashMap<(u64, String), Value>>,
     /// Channels whose next message is created but never answered (the sender sees a hang).
     stall: Mutex<HashSet<u64>>,
+    /// Recent channel message times per channel, for the rate-limit bucket.
+    buckets: Mutex<HashMap<u64, VecDeque<Instant>>>,
+    faults: Mutex<Vec<FaultRule>>,
+    /// How long the next IDENTIFY waits for its READY.
+    ready_delay: Mutex<Option<Duration>>,
     /// When each dispatch was written to the socket, by event name.
     sent: Mutex<Vec<(String, Instant)>>,
+    /// When each dispatch was first written, by the `id` in its data (messages, interactions).
+    sent_ids: Mutex<HashMap<String, Instant>>,
     gateway_url: String,
 }
 
@@ -170,12 +286,36 @@ impl Shared {
     fn id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::SeqCst)
     }
+
+    /// The first matching fault with uses left, used once.
+    fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut faults = self.faults.lock().unwrap();
+        let rule = faults
+            .iter_mut()
+            .find(|r| r.remaining > 0 && (r.matches)(method, path))?;
+        rule.remaining -= 1;
+        Some(rule.fault.clone())
+    }
+
+    /// The shard a dispatch goes to: its guild's (`guild_id`, or `id` for guild events), DMs 0.
+    fn shard_of(&self, event: &str, data: &Value) -> u32 {
+        let guild = match event {
+            "GUILD_CREATE" | "GUILD_UPDATE" | "GUILD_DELETE" => &data["id"],
+            _ => &data["guild_id"],
+        };
+        let total = u64::from(self.options.total_shards());
+        guild
+            .as_str()
+            .and_then(|g| g.parse::<u64>().ok())
+            .map_or(0, |g| ((g >> 22) % total) as u32)
+    }
 }
 
 /// A running fake Discord. Dropping it stops its tasks.
 pub struct FakeDiscord {
     shared: Arc<Shared>,
     rest: SocketAddr,
+    tls: Option<(SocketAddr, String)>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -199,28 +339,57 @@ impl FakeDiscord {
         let gateway_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let rest = rest_listener.local_addr().unwrap();
         let gateway = gateway_listener.local_addr().unwrap();
-        let (dispatch_tx, dispatch_rx) = mpsc::unbounded_channel();
+        let queues = (0..options.total_shards())
+            .map(|_| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                ShardQueue {
+                    tx,
+                    rx: tokio::sync::Mutex::new(rx),
+                }
+            })
+            .collect();
+        let tls = options.tls;
         let shared = Arc::new(Shared {
             options,
             requests: Mutex::new(Vec::new()),
             version: watch::channel(0).0,
-            dispatch_tx,
-            dispatch_rx: tokio::sync::Mutex::new(dispatch_rx),
-            seq: AtomicU64::new(0),
+            queues,
+            sessions: Mutex::new(HashMap::new()),
+            controls: Mutex::new(HashMap::new()),
             intents: AtomicU64::new(0),
             next_id: AtomicU64::new(1_100_000_000_000_000_000),
             answered: Mutex::new(HashSet::new()),
             nonces: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
+            faults: Mutex::new(Vec::new()),
+            ready_delay: Mutex::new(None),
             stall: Mutex::new(HashSet::new()),
             sent: Mutex::new(Vec::new()),
+            sent_ids: Mutex::new(HashMap::new()),
             gateway_url: format!("ws://{gateway}"),
         });
-        let rest_task = tokio::spawn(accept_rest(rest_listener, Arc::clone(&shared)));
-        let gateway_task = tokio::spawn(accept_gateway(gateway_listener, Arc::clone(&shared)));
+        let mut tasks = vec![
+            tokio::spawn(accept_rest(rest_listener, Arc::clone(&shared))),
+            tokio::spawn(accept_gateway(gateway_listener, Arc::clone(&shared))),
+        ];
+        let tls = if tls {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (acceptor, ca_pem) = tls::acceptor();
+            tasks.push(tokio::spawn(accept_tls(
+                listener,
+                acceptor,
+                Arc::clone(&shared),
+            )));
+            Some((addr, ca_pem))
+        } else {
+            None
+        };
         FakeDiscord {
             shared,
             rest,
-            tasks: vec![rest_task, gateway_task],
+            tls,
+            tasks,
         }
     }
 
@@ -229,13 +398,90 @@ impl FakeDiscord {
         format!("http://{}", self.rest)
     }
 
-    /// Queues a gateway dispatch (op 0). It is sent once a session is identified, filtered by the
-    /// session's intents like Discord does.
+    /// An HTTP client that reaches this fake as `https://discord.com` (resolved to its TLS
+    /// listener, trusting its throwaway CA, nothing else changed): handed to the bot without an
+    /// `api_base`, serenity runs exactly as against Discord, ratelimiter included. Needs
+    /// [`FakeOptions::tls`].
+    pub fn discord_client(&self, timeout: Duration) -> reqwest::Client {
+        let (addr, ca_pem) = self
+            .tls
+            .as_ref()
+            .expect("the fake was started with FakeOptions { tls: true, .. }");
+        let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("the fake's CA");
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .add_root_certificate(ca)
+            .resolve("discord.com", *addr)
+            .timeout(timeout)
+            .build()
+            .expect("a client for the fake")
+    }
+
+    /// Queues a gateway dispatch (op 0) for its guild's shard (DMs: shard 0). It is sent once
+    /// that shard's session is identified, filtered by the session's intents like Discord does.
     pub fn push_dispatch(&self, event: &str, data: Value) {
-        self.shared
-            .dispatch_tx
+        let shard = self.shared.shard_of(event, &data) as usize;
+        self.shared.queues[shard]
+            .tx
             .send((event.to_string(), data))
             .expect("the fake's dispatch queue is open while the fake lives");
+    }
+
+    /// From now on, the next `times` REST requests for which `matches(method, path)` holds (path
+    /// without `/api/v10`) get `fault`.
+    pub fn inject(
+        &self,
+        times: u32,
+        fault: Fault,
+        matches: impl Fn(&str, &str) -> bool + Send + Sync + 'static,
+    ) {
+        self.shared.faults.lock().unwrap().push(FaultRule {
+            matches: Box::new(matches),
+            fault,
+            remaining: times,
+        });
+    }
+
+    /// Holds the answer to the next `times` matching requests (after doing what they ask) until
+    /// the returned [`Release`] is released.
+    pub fn hold(
+        &self,
+        times: u32,
+        matches: impl Fn(&str, &str) -> bool + Send + Sync + 'static,
+    ) -> Release {
+        let (tx, rx) = watch::channel(false);
+        self.inject(times, Fault::HoldAnswer(rx), matches);
+        Release(tx)
+    }
+
+    /// Ends the live connection of `shard` without a close frame (a dropped connection: the
+    /// client sees 1006). Returns whether there was one.
+    pub fn drop_connection(&self, shard: u32) -> bool {
+        self.control(shard, Control::Drop)
+    }
+
+    /// Closes the live connection of `shard` with a close frame of `code` (4000: unknown error,
+    /// resumable). Returns whether there was one.
+    pub fn close_connection(&self, shard: u32, code: u16) -> bool {
+        self.control(shard, Control::Close(code))
+    }
+
+    /// Sends op 9 INVALID_SESSION (not resumable) on the live connection of `shard` and forgets
+    /// its session. Returns whether there was one.
+    pub fn invalidate_session(&self, shard: u32) -> bool {
+        self.control(shard, Control::InvalidateSession)
+    }
+
+    /// Makes the next IDENTIFY wait this long for its READY (the shard stays "identifying").
+    pub fn delay_next_ready(&self, delay: Duration) {
+        *self.shared.ready_delay.lock().unwrap() = Some(delay);
+    }
+
+    fn control(&self, shard: u32, control: Control) -> bool {
+        let controls = self.shared.controls.lock().unwrap();
+        controls
+            .get(&shard)
+            .is_some_and(|tx| tx.send(control).is_ok())
     }
 
     /// The next message posted in `channel` is created (and recorded, and its nonce remembered)
@@ -263,9 +509,33 @@ impl FakeDiscord {
         self.shared.requests.lock().unwrap().clone()
     }
 
+    /// The requests recorded after the first `start` (copies only those: cheap to poll).
+    pub fn requests_from(&self, start: usize) -> Vec<Recorded> {
+        let requests = self.shared.requests.lock().unwrap();
+        requests.get(start..).unwrap_or_default().to_vec()
+    }
+
     /// The requests matching `pred`.
     pub fn matching(&self, pred: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| pred(r)).collect()
+        self.shared
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| pred(r))
+            .cloned()
+            .collect()
+    }
+
+    /// How many recorded requests match `pred` (without copying them).
+    pub fn count(&self, pred: impl Fn(&Recorded) -> bool) -> usize {
+        self.shared
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| pred(r))
+            .count()
     }
 
     /// The intents of the latest IDENTIFY.
@@ -280,6 +550,12 @@ impl FakeDiscord {
             .rev()
             .find(|(e, _)| e == event)
             .map(|(_, at)| *at)
+    }
+
+    /// When the dispatch whose data has this `id` (a message, an interaction) was first written
+    /// to a gateway socket.
+    pub fn sent_at(&self, id: &str) -> Option<Instant> {
+        self.shared.sent_ids.lock().unwrap().get(id).copied()
     }
 
     /// Waits until `n` recorded requests after the first `skip` match `pred`; `None` on timeout.
@@ -390,6 +666,20 @@ impl FakeDiscord {
         .await;
     }
 
+    /// Waits until `n` sessions have identified as the given shards (in any order) since `after`
+    /// (a [`Self::mark`]).
+    pub async fn wait_for_shards(&self, after: usize, shards: &[u32], timeout: Duration) {
+        let wanted: HashSet<u32> = shards.iter().copied().collect();
+        self.expect_requests_after(
+            after,
+            "IDENTIFY of the shards",
+            shards.len(),
+            |r| r.is("WS", "IDENTIFY") && r.shard().is_some_and(|(id, _)| wanted.contains(&id)),
+            timeout,
+        )
+        .await;
+    }
+
     /// Asserts that nothing matching `pred` is recorded during `quiet` (from now).
     pub async fn assert_no_request(
         &self,
@@ -425,6 +715,57 @@ fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
+// ---------------------------------------------------------------- TLS
+
+/// A throwaway CA and a `discord.com` certificate it signed, made at start; trusted only by the
+/// clients [`FakeDiscord::discord_client`] builds.
+mod tls {
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio_rustls::TlsAcceptor;
+
+    /// The acceptor, and the CA certificate as PEM.
+    pub fn acceptor() -> (TlsAcceptor, String) {
+        let ca_key = rcgen::KeyPair::generate().expect("a CA key");
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "hingebot fake Discord test CA");
+        let ca = ca.self_signed(&ca_key).expect("a self-signed CA");
+        let key = rcgen::KeyPair::generate().expect("a server key");
+        let leaf = rcgen::CertificateParams::new(vec!["discord.com".to_string()])
+            .expect("server parameters")
+            .signed_by(&key, &ca, &ca_key)
+            .expect("a server certificate");
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            )
+            .expect("a TLS server configuration");
+        (TlsAcceptor::from(Arc::new(config)), ca.pem())
+    }
+}
+
+async fn accept_tls(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: Arc<Shared>,
+) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let _ = stream.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            if let Ok(stream) = acceptor.accept(stream).await {
+                serve_http(stream, shared).await;
+            }
+        });
+    }
+}
+
 // ---------------------------------------------------------------- REST
 
 async fn accept_rest(listener: TcpListener, shared: Arc<Shared>) {
@@ -434,9 +775,29 @@ async fn accept_rest(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// An answer: status, JSON (`Null` for 204) and extra headers.
+struct Answer {
+    status: u16,
+    body: Value,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Answer {
+    fn json(status: u16, body: Value) -> Answer {
+        Answer {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+}
+
 /// Serves one keep-alive HTTP/1.1 connection: Content-Length or chunked bodies, JSON answers.
-async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
-    let (read, mut write) = stream.into_split();
+async fn serve_http<S>(stream: S, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (read, mut write) = tokio::io::split(stream);
     let mut reader = BufReader::new(read);
     loop {
         let mut line = String::new();
@@ -512,8 +873,19 @@ async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
         };
         let path = target.split('?').next().unwrap_or("").to_string();
         let path = path.strip_prefix("/api/v10").unwrap_or(&path).to_string();
-        let (status, response) = route(&shared, &method, &path, &body);
-        let stalled = status == 200
+        let fault = shared.take_fault(&method, &path);
+        let answer = match &fault {
+            Some(Fault::RateLimited {
+                retry_after,
+                global,
+            }) => rate_limited(*retry_after, *global),
+            Some(Fault::Status(status)) => Answer::json(
+                *status,
+                json!({"message": format!("{status}: fake server error"), "code": 0}),
+            ),
+            _ => route(&shared, &method, &path, &body),
+        };
+        let stalled = answer.status == 200
             && method == "POST"
             && path.starts_with("/channels/")
             && path.ends_with("/messages")
@@ -526,35 +898,119 @@ async fn serve_http(stream: TcpStream, shared: Arc<Shared>) {
             method,
             path,
             body,
-            status,
-            response: response.clone(),
+            status: answer.status,
+            response: answer.body.clone(),
             at: Instant::now(),
             files,
         });
+        match fault {
+            Some(Fault::SlowAnswer(delay)) => tokio::time::sleep(delay).await,
+            Some(Fault::HoldAnswer(mut released)) => {
+                let _ = released.wait_for(|r| *r).await;
+            }
+            _ => {}
+        }
         if stalled {
             // Created, never answered: the client waits until it gives up.
             std::future::pending::<()>().await;
         }
-        let reason = match status {
-            200 => "OK",
-            204 => "No Content",
-            400 => "Bad Request",
-            _ => "Not Found",
-        };
-        let out = if status == 204 {
-            format!("HTTP/1.1 204 {reason}\r\n\r\n").into_bytes()
-        } else {
-            let text = response.to_string();
-            format!(
-                "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
-                text.len()
-            )
-            .into_bytes()
-        };
-        if write.write_all(&out).await.is_err() || close {
+        if write.write_all(&http_response(&answer)).await.is_err() || close {
             return;
         }
     }
+}
+
+fn http_response(answer: &Answer) -> Vec<u8> {
+    let reason = match answer.status {
+        200 => "OK",
+        204 => "No Content",
+        400 => "Bad Request",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Not Found",
+    };
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", answer.status);
+    for (name, value) in &answer.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if answer.status == 204 {
+        head.push_str("\r\n");
+        return head.into_bytes();
+    }
+    let text = answer.body.to_string();
+    head.push_str(&format!(
+        "content-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
+        text.len()
+    ));
+    head.into_bytes()
+}
+
+/// Discord's 429: `Retry-After` in whole seconds, the precise wait in the body and
+/// `X-RateLimit-Reset-After`, the scope, and for the global limit `X-RateLimit-Global`.
+fn rate_limited(retry_after: Duration, global: bool) -> Answer {
+    let seconds = retry_after.as_secs_f64();
+    let mut headers = vec![
+        ("retry-after", format!("{}", seconds.ceil() as u64)),
+        (
+            "x-ratelimit-scope",
+            if global { "global" } else { "user" }.to_string(),
+        ),
+    ];
+    if global {
+        headers.push(("x-ratelimit-global", "true".to_string()));
+    } else {
+        headers.extend([
+            ("x-ratelimit-limit", "5".to_string()),
+            ("x-ratelimit-remaining", "0".to_string()),
+            ("x-ratelimit-reset-after", format!("{seconds:.3}")),
+            ("x-ratelimit-bucket", "fake-bucket".to_string()),
+        ]);
+    }
+    Answer {
+        status: 429,
+        body: json!({"message": "You are being rate limited.", "retry_after": seconds, "global": global}),
+        headers,
+    }
+}
+
+/// The per-channel message bucket: `None` when the limit allows this message now (with the
+/// headers to send), else the 429.
+fn channel_bucket(shared: &Shared, channel: u64) -> Result<Vec<(&'static str, String)>, Answer> {
+    let Some((limit, window)) = shared.options.channel_message_limit else {
+        return Ok(Vec::new());
+    };
+    let now = Instant::now();
+    let mut buckets = shared.buckets.lock().unwrap();
+    let times = buckets.entry(channel).or_default();
+    while times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
+        times.pop_front();
+    }
+    let reset_after = |times: &VecDeque<Instant>| {
+        times.front().map_or(window, |first| {
+            window.saturating_sub(now.duration_since(*first))
+        })
+    };
+    if times.len() >= limit as usize {
+        return Err(rate_limited(reset_after(times), false));
+    }
+    times.push_back(now);
+    Ok(vec![
+        ("x-ratelimit-limit", limit.to_string()),
+        (
+            "x-ratelimit-remaining",
+            (limit as usize - times.len()).to_string(),
+        ),
+        (
+            "x-ratelimit-reset-after",
+            format!("{:.3}", reset_after(times).as_secs_f64()),
+        ),
+        ("x-ratelimit-bucket", format!("channel-messages-{channel}")),
+    ])
 }
 
 /// The boundary of a `multipart/form-data` content type.
@@ -625,19 +1081,19 @@ fn parse_multipart(body: &[u8], boundary: &str) -> (Value, Vec<RecordedFile>) {
     (payload, files)
 }
 
-fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> (u16, Value) {
+fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> Answer {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
-        ("GET", ["gateway"]) => (200, json!({ "url": shared.gateway_url })),
-        ("GET", ["gateway", "bot"]) => (
+        ("GET", ["gateway"]) => Answer::json(200, json!({ "url": shared.gateway_url })),
+        ("GET", ["gateway", "bot"]) => Answer::json(
             200,
             json!({
                 "url": shared.gateway_url,
-                "shards": 1,
+                "shards": shared.options.total_shards(),
                 "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
             }),
         ),
-        ("GET", ["oauth2", "applications", "@me"]) => (
+        ("GET", ["oauth2", "applications", "@me"]) => Answer::json(
             200,
             json!({
                 "id": APP_ID.to_string(), "name": "hingebot", "icon": null, "description": "",
@@ -645,7 +1101,7 @@ fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> (u16, Value
                 "owner": payload::user(OWNER_ID, "owner", false), "team": null, "flags": 0
             }),
         ),
-        ("GET", ["users", "@me"]) => (200, payload::bot_user()),
+        ("GET", ["users", "@me"]) => Answer::json(200, payload::bot_user()),
         ("PUT", ["applications", _, "commands"])
         | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
             let guild = match segments.as_slice() {
@@ -665,38 +1121,54 @@ fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> (u16, Value
                     c
                 })
                 .collect();
-            (200, Value::Array(echoed))
+            Answer::json(200, Value::Array(echoed))
         }
         ("POST", ["channels", channel, "messages"]) => {
             let channel: u64 = channel.parse().unwrap_or(0);
-            let nonce = match (&body["nonce"], body["enforce_nonce"].as_bool()) {
-                (Value::String(n), Some(true)) => Some(n.clone()),
-                (Value::Number(n), Some(true)) => Some(n.to_string()),
-                _ => None,
+            let headers = match channel_bucket(shared, channel) {
+                Ok(headers) => headers,
+                Err(limited) => return limited,
             };
-            let Some(nonce) = nonce else {
-                return (200, payload::sent_message(shared.id(), channel, body));
-            };
+            let nonce = body["nonce"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| body["nonce"].as_u64().map(|n| n.to_string()));
+            let enforced = body["enforce_nonce"] == json!(true);
             let mut nonces = shared.nonces.lock().unwrap();
-            let message = nonces
-                .entry((channel, nonce))
-                .or_insert_with(|| payload::sent_message(shared.id(), channel, body));
-            (200, message.clone())
+            if let (Some(nonce), true) = (&nonce, enforced) {
+                if let Some(first) = nonces.get(&(channel, nonce.clone())) {
+                    return Answer {
+                        status: 200,
+                        body: first.clone(),
+                        headers,
+                    };
+                }
+            }
+            let mut message = payload::sent_message(shared.id(), channel, body);
+            message["nonce"] = json!(nonce);
+            if let (Some(nonce), true) = (nonce, enforced) {
+                nonces.insert((channel, nonce), message.clone());
+            }
+            Answer {
+                status: 200,
+                body: message,
+                headers,
+            }
         }
         ("POST", ["interactions", id, _token, "callback"]) => {
             if shared.answered.lock().unwrap().insert(id.to_string()) {
-                (204, Value::Null)
+                Answer::json(204, Value::Null)
             } else {
-                (
+                Answer::json(
                     400,
                     json!({"code": 40060, "message": "Interaction has already been acknowledged."}),
                 )
             }
         }
         ("GET" | "PATCH", ["webhooks", _, _, "messages", _]) | ("POST", ["webhooks", _, _]) => {
-            (200, payload::sent_message(shared.id(), 0, body))
+            Answer::json(200, payload::sent_message(shared.id(), 0, body))
         }
-        _ => (404, json!({"code": 0, "message": "404: Not Found"})),
+        _ => Answer::json(404, json!({"code": 0, "message": "404: Not Found"})),
     }
 }
 
@@ -713,12 +1185,32 @@ fn op(op: u8, d: Value) -> WsMessage {
     WsMessage::Text(json!({"op": op, "d": d, "s": null, "t": null}).to_string())
 }
 
-/// One gateway session: HELLO, IDENTIFY → READY, heartbeat acks, then queued dispatches.
+fn close(code: u16, reason: &str) -> WsMessage {
+    WsMessage::Close(Some(CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.to_string().into(),
+    }))
+}
+
+/// Sends a dispatch in a session: the next sequence number, kept for a RESUME.
+fn dispatch_frame(shared: &Shared, session_id: &str, event: &str, data: &Value) -> Option<String> {
+    let mut sessions = shared.sessions.lock().unwrap();
+    let session = sessions.get_mut(session_id)?;
+    session.seq += 1;
+    let frame = json!({"op": 0, "t": event, "s": session.seq, "d": data}).to_string();
+    session.sent.push((session.seq, frame.clone()));
+    Some(frame)
+}
+
+/// One gateway connection: HELLO; IDENTIFY → READY, or RESUME → the missed dispatches and
+/// RESUMED; then heartbeat acks and the shard's queued dispatches until the connection ends.
 async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
     let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
     let (mut sink, mut source) = ws.split();
+    // Registered for the shard before READY or RESUMED goes out: from then on a test may act on it.
+    let (control_tx, mut controls) = mpsc::unbounded_channel();
     if sink
         .send(op(
             10,
@@ -729,8 +1221,8 @@ async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
     {
         return;
     }
-    // Phase 1: until IDENTIFY.
-    let identify = loop {
+    // Phase 1: until IDENTIFY or a RESUME of a live session.
+    let (session_id, shard, intents) = loop {
         let Some(Ok(msg)) = source.next().await else {
             return;
         };
@@ -738,54 +1230,95 @@ async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
         let Ok(v) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
-        let answer = match v["op"].as_u64() {
-            Some(1) => op(11, Value::Null),
-            Some(2) => break v["d"].clone(),
-            // Resuming is not supported: ask for a fresh IDENTIFY.
-            Some(6) => op(9, json!(false)),
-            _ => continue,
-        };
-        if sink.send(answer).await.is_err() {
-            return;
+        match v["op"].as_u64() {
+            Some(1) if sink.send(op(11, Value::Null)).await.is_err() => return,
+            Some(1) => {}
+            Some(2) => match identify(&shared, v["d"].clone(), &mut sink, &control_tx).await {
+                Some(session) => break session,
+                None => return,
+            },
+            Some(6) => {
+                let d = &v["d"];
+                shared.record(Recorded {
+                    method: "WS".into(),
+                    path: "RESUME".into(),
+                    body: d.clone(),
+                    status: 0,
+                    response: Value::Null,
+                    at: Instant::now(),
+                    files: Vec::new(),
+                });
+                let session_id = d["session_id"].as_str().unwrap_or("").to_string();
+                let after = d["seq"].as_u64().unwrap_or(0);
+                let missed = {
+                    let sessions = shared.sessions.lock().unwrap();
+                    sessions.get(&session_id).filter(|s| s.valid).map(|s| {
+                        let frames: Vec<String> = s
+                            .sent
+                            .iter()
+                            .filter(|(seq, _)| *seq > after)
+                            .map(|(_, f)| f.clone())
+                            .collect();
+                        (s.shard, s.intents, frames)
+                    })
+                };
+                let Some((shard, intents, frames)) = missed else {
+                    // Unknown or invalidated: not resumable, IDENTIFY again.
+                    if sink.send(op(9, json!(false))).await.is_err() {
+                        return;
+                    }
+                    continue;
+                };
+                shared
+                    .controls
+                    .lock()
+                    .unwrap()
+                    .insert(shard, control_tx.clone());
+                for frame in frames {
+                    if sink.send(WsMessage::Text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                let Some(resumed) = dispatch_frame(&shared, &session_id, "RESUMED", &json!({}))
+                else {
+                    return;
+                };
+                if sink.send(WsMessage::Text(resumed)).await.is_err() {
+                    return;
+                }
+                break (session_id, shard, intents);
+            }
+            _ => {}
         }
     };
-    let intents = identify["intents"].as_u64().unwrap_or(0);
-    shared.intents.store(intents, Ordering::SeqCst);
-    shared.record(Recorded {
-        method: "WS".into(),
-        path: "IDENTIFY".into(),
-        body: identify,
-        status: 0,
-        response: Value::Null,
-        at: Instant::now(),
-        files: Vec::new(),
-    });
-    if shared.options.message_content_disallowed && intents & intents::MESSAGE_CONTENT != 0 {
-        let frame = CloseFrame {
-            code: CloseCode::Library(4014),
-            reason: "Disallowed intent(s).".into(),
-        };
-        let _ = sink.send(WsMessage::Close(Some(frame))).await;
-        return;
-    }
-    let ready = json!({
-        "v": 10,
-        "user": payload::bot_user(),
-        "guilds": [],
-        "session_id": format!("session-{}", shared.id()),
-        "resume_gateway_url": shared.gateway_url,
-        "shard": [0, 1],
-        "application": {"id": APP_ID.to_string(), "flags": 0}
-    });
-    let s = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
-    let ready = json!({"op": 0, "t": "READY", "s": s, "d": ready}).to_string();
-    if sink.send(WsMessage::Text(ready)).await.is_err() {
-        return;
-    }
-    // Phase 2: dispatches and heartbeats. One session at a time reads the queue.
-    let mut queue = shared.dispatch_rx.lock().await;
+    // Phase 2: dispatches, heartbeats and test controls. One connection per shard reads its queue.
+    drop(control_tx);
+    let mut queue = shared.queues[shard as usize].rx.lock().await;
+    // After INVALID_SESSION Discord sends nothing more on the connection; queued dispatches wait
+    // for the next session.
+    let mut invalidated = false;
     loop {
+        // Test controls first: what a test did before queueing a dispatch happens before it.
         tokio::select! {
+            biased;
+            control = controls.recv() => {
+                match control {
+                    Some(Control::Drop) | None => return,
+                    Some(Control::Close(code)) => {
+                        let _ = sink.send(close(code, "Unknown error.")).await;
+                        return;
+                    }
+                    Some(Control::InvalidateSession) => {
+                        if let Some(s) = shared.sessions.lock().unwrap().get_mut(&session_id) {
+                            s.valid = false;
+                        }
+                        if sink.send(op(9, json!(false))).await.is_err() {
+                            return;
+                        }
+                        invalidated = true;
+                    }
+                }
+            }
             incoming = source.next() => {
                 match incoming {
                     Some(Ok(WsMessage::Text(text))) => {
@@ -798,18 +1331,91 @@ async fn serve_gateway(stream: TcpStream, shared: Arc<Shared>) {
                     Some(Ok(_)) => {}
                 }
             }
-            next = queue.recv() => {
+            next = queue.recv(), if !invalidated => {
                 let Some((event, data)) = next else { return };
                 let Some(data) = withhold(&event, data, intents) else { continue };
-                let s = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                let frame = json!({"op": 0, "t": event, "s": s, "d": data}).to_string();
+                let Some(frame) = dispatch_frame(&shared, &session_id, &event, &data) else {
+                    return;
+                };
                 if sink.send(WsMessage::Text(frame)).await.is_err() {
                     return;
                 }
-                shared.sent.lock().unwrap().push((event, Instant::now()));
+                let now = Instant::now();
+                if let Some(id) = data["id"].as_str() {
+                    shared.sent_ids.lock().unwrap().entry(id.to_string()).or_insert(now);
+                }
+                shared.sent.lock().unwrap().push((event, now));
             }
         }
     }
+}
+
+/// Handles an IDENTIFY: checks the shard, records it, answers READY and starts a session.
+/// `None` when the connection was closed instead.
+async fn identify<S>(
+    shared: &Shared,
+    identify: Value,
+    sink: &mut S,
+    control: &mpsc::UnboundedSender<Control>,
+) -> Option<(String, u32, u64)>
+where
+    S: futures_util::Sink<WsMessage> + Unpin,
+{
+    let intents = identify["intents"].as_u64().unwrap_or(0);
+    shared.intents.store(intents, Ordering::SeqCst);
+    let (shard, total) = match (identify["shard"][0].as_u64(), identify["shard"][1].as_u64()) {
+        (Some(id), Some(total)) => (id as u32, total as u32),
+        _ => (0, 1),
+    };
+    shared.record(Recorded {
+        method: "WS".into(),
+        path: "IDENTIFY".into(),
+        body: identify,
+        status: 0,
+        response: Value::Null,
+        at: Instant::now(),
+        files: Vec::new(),
+    });
+    if shared.options.message_content_disallowed && intents & intents::MESSAGE_CONTENT != 0 {
+        let _ = sink.send(close(4014, "Disallowed intent(s).")).await;
+        return None;
+    }
+    if total != shared.options.total_shards() || shard >= total {
+        let _ = sink.send(close(4010, "Invalid shard.")).await;
+        return None;
+    }
+    let session_id = format!("session-{}", shared.id());
+    shared.sessions.lock().unwrap().insert(
+        session_id.clone(),
+        Session {
+            shard,
+            intents,
+            seq: 0,
+            sent: Vec::new(),
+            valid: true,
+        },
+    );
+    let ready = json!({
+        "v": 10,
+        "user": payload::bot_user(),
+        "guilds": [],
+        "session_id": session_id,
+        "resume_gateway_url": shared.gateway_url,
+        "shard": [shard, total],
+        "application": {"id": APP_ID.to_string(), "flags": 0}
+    });
+    shared
+        .controls
+        .lock()
+        .unwrap()
+        .insert(shard, control.clone());
+    let delay = shared.ready_delay.lock().unwrap().take();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    let frame = dispatch_frame(shared, &session_id, "READY", &ready)?;
+    sink.send(WsMessage::Text(frame)).await.ok()?;
+    Some((session_id, shard, intents))
 }
 
 /// What Discord would deliver of a dispatch under `intents` (`None`: not delivered at all).

@@ -2,7 +2,10 @@
 //! starts it.
 #![allow(dead_code, unused_imports)]
 
+pub mod db_proxy;
 pub mod fake_discord;
+pub mod logs;
+pub mod process;
 
 use hingebot::config::{Config, DiscordSettings};
 use hingebot::discord::Token;
@@ -69,12 +72,18 @@ impl RunningBot {
 
     /// Starts the bot with a whole config (see [`config`]), as `hingebot run` does, and waits until it is ready.
     pub async fn start_with_config(fake: &FakeDiscord, config: Config) -> RunningBot {
-        RunningBot::start_with_clock(
-            fake,
-            config,
-            std::sync::Arc::new(hingebot::daily_tips::SystemClock),
-        )
-        .await
+        RunningBot::start_with(fake, config, None, None).await
+    }
+
+    /// Like [`RunningBot::start_with_config`], sending REST calls through `client` when given
+    /// (e.g. [`FakeDiscord::discord_client`], with `discord.api_base` unset: the production path,
+    /// serenity's ratelimiter on).
+    pub async fn start_with_client(
+        fake: &FakeDiscord,
+        config: Config,
+        client: Option<reqwest::Client>,
+    ) -> RunningBot {
+        RunningBot::start_with(fake, config, client, None).await
     }
 
     /// Like [`RunningBot::start_with_config`], with the clock the bot counts replies and
@@ -84,13 +93,30 @@ impl RunningBot {
         config: Config,
         clock: std::sync::Arc<dyn hingebot::daily_tips::Clock>,
     ) -> RunningBot {
+        RunningBot::start_with(fake, config, None, Some(clock)).await
+    }
+
+    /// The bot with an optional REST client (default: [`hingebot::discord::rest::http_client`])
+    /// and clock (default: the system clock).
+    pub async fn start_with(
+        fake: &FakeDiscord,
+        config: Config,
+        client: Option<reqwest::Client>,
+        clock: Option<std::sync::Arc<dyn hingebot::daily_tips::Clock>>,
+    ) -> RunningBot {
         let (stop, stopped) = oneshot::channel::<()>();
         let token = Token::parse(TOKEN, "test").expect("a well-formed token");
         let task = tokio::spawn(async move {
-            hingebot::discord::run_with_clock(&config, token, clock, async {
+            let stopped = async {
                 let _ = stopped.await;
-            })
-            .await
+            };
+            let client = match client {
+                Some(client) => client,
+                None => hingebot::discord::rest::http_client()?,
+            };
+            let clock =
+                clock.unwrap_or_else(|| std::sync::Arc::new(hingebot::daily_tips::SystemClock));
+            hingebot::discord::run_with(&config, token, client, clock, stopped).await
         });
         let bot = RunningBot {
             stop: Some(stop),
