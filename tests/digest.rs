@@ -9,7 +9,7 @@
 
 mod support;
 
-use hingebot::config::{DigestSettings, MatcherSettings, ReportSettings};
+use hingebot::config::{DigestSettings, ReportSettings};
 use hingebot::daily_tips::{Clock, TokioClock};
 use hingebot::discord::messages::strip_mention;
 use hingebot::privacy::storable_question;
@@ -94,8 +94,14 @@ fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
+/// The assistant the bot builds from `support::config`.
 fn assistant() -> Assistant {
-    Assistant::new(Arc::new(kb()), MatcherSettings::default())
+    let config = hingebot::config::Config {
+        knowledge_dir: Some(support::knowledge_dir()),
+        matcher: support::matcher(),
+        ..hingebot::config::Config::default()
+    };
+    hingebot::setup::load_assistant(&config).unwrap()
 }
 
 fn mention(text: &str) -> String {

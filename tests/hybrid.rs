@@ -6,6 +6,8 @@
 use hingebot::config::MatcherSettings;
 use hingebot::matcher::semantic::{default_model_dir, Encoder};
 use hingebot::matcher::Scoring;
+use hingebot::knowledge::WarningExample;
+use hingebot::safety::Tier;
 use hingebot::{Assistant, KnowledgeBase, ReplyKind};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -204,36 +206,36 @@ fn stored_question_vectors_are_cached_and_a_kb_edit_re_encodes_only_what_changed
     assert_eq!(cache_counts(&stderr), (reused + 1, 0, 0), "{stderr}");
 }
 
-/// The overall score of `eval --json` on the real tune set with one scoring.
-fn overall(scoring: &str) -> f64 {
-    let set = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real-tune.jsonl");
-    let home = tempfile::tempdir().unwrap();
-    let (out, stdout, stderr) = run(&mut hingebot_in(
-        home.path(),
-        &[
-            "eval",
-            "--json",
-            "--scoring",
-            scoring,
-            set.to_str().unwrap(),
-        ],
-    ));
-    assert!(out.status.success(), "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    report["overall"].as_f64().expect("overall")
-}
-
 #[test]
 fn fusing_words_and_meaning_beats_either_alone_on_real_questions() {
-    let (hybrid, lexical, semantic) = (overall("hybrid"), overall("lexical"), overall("semantic"));
-    assert!(
-        hybrid >= lexical + 0.05,
-        "hybrid {hybrid} lexical {lexical}"
-    );
-    assert!(
-        hybrid >= semantic + 0.10,
-        "hybrid {hybrid} semantic {semantic}"
-    );
+    // The three evaluations run side by side: in a debug build each takes about a minute.
+    let set = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real-tune.jsonl");
+    let home = tempfile::tempdir().unwrap();
+    let running: Vec<_> = ["hybrid", "lexical", "semantic"]
+        .into_iter()
+        .map(|scoring| {
+            hingebot_in(
+                home.path(),
+                &["eval", "--json", "--scoring", scoring, set.to_str().unwrap()],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run hingebot eval")
+        })
+        .collect();
+    let overall: Vec<f64> = running
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().expect("eval finishes");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            report["overall"].as_f64().expect("overall")
+        })
+        .collect();
+    let (hybrid, lexical, semantic) = (overall[0], overall[1], overall[2]);
+    assert!(hybrid >= lexical + 0.05, "hybrid {hybrid} lexical {lexical}");
+    assert!(hybrid >= semantic + 0.10, "hybrid {hybrid} semantic {semantic}");
 }
 
 /// The bundled assistant twice: hybrid (with the model) and words only.
@@ -252,16 +254,33 @@ fn assistants() -> &'static (Assistant, Assistant) {
 }
 
 #[test]
-fn the_net_catches_a_warning_sign_that_no_rule_lists() {
-    let (hybrid, lexical) = assistants();
-    let message = "since lifting that crate I cannot feel anything when I wipe after the toilet";
-    assert_ne!(
-        lexical.reply(message).kind,
-        ReplyKind::RedFlag,
-        "the rules miss it"
-    );
+fn a_curated_exemplar_catches_a_warning_sign_that_no_rule_lists() {
+    // A curator adds one exemplar to warning-sign-examples.toml; a message in other words that
+    // no rule describes (an arm, a racing heart) now gets the emergency card.
+    let kb = KnowledgeBase::bundled().unwrap();
+    let mut signs = kb.warning_signs().clone();
+    signs.examples.push(WarningExample {
+        group: "chest-pain".to_string(),
+        text: "my heart hammers and my left arm goes dead when I carry the sacks".to_string(),
+    });
+    let kb = Arc::new(KnowledgeBase::from_parts(
+        kb.entries().to_vec(),
+        kb.tips().to_vec(),
+        kb.synonyms().to_vec(),
+        signs,
+    )
+    .with_context_words(kb.context_words().to_vec()));
+    let message = "when I carry heavy sacks my heart starts hammering and my left arm feels dead";
+    let lexical = Assistant::new(Arc::clone(&kb), MatcherSettings::default());
+    assert_ne!(lexical.reply(message).kind, ReplyKind::RedFlag, "no rule fires");
+    let mut hybrid = Assistant::new(kb, MatcherSettings::default());
+    let encoder = Encoder::load(&default_model_dir()).unwrap();
+    hybrid.add_encoder(Arc::new(encoder), None).unwrap();
     let reply = hybrid.reply(message);
     assert_eq!(reply.kind, ReplyKind::RedFlag, "{reply:?}");
+    let warning = reply.warning.expect("a warning");
+    assert_eq!(warning.tier, Tier::Emergency);
+    assert!(warning.signs.iter().any(|s| s.group == "chest-pain"), "{warning:?}");
 }
 
 /// Messages the rules flag, with everyday words around them.

@@ -21,13 +21,12 @@
 
 mod support;
 
-use hingebot::config::{DiscordSettings, MatcherSettings};
+use hingebot::config::DiscordSettings;
 use hingebot::discord::cooldown::Cooldowns;
 use hingebot::discord::messages::{decide, Incoming, Outcome, Policy};
-use hingebot::{Assistant, KnowledgeBase};
+use hingebot::Assistant;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::fake_discord::FakeOptions;
 use support::process::{write_config, BotProcess, SharedDb};
@@ -162,8 +161,12 @@ async fn load_two_processes_two_shards_each_5000_messages_and_1000_clicks() {
         cooldown_seconds: 0,
         ..DiscordSettings::default()
     };
-    let kb = KnowledgeBase::load(&knowledge_dir()).unwrap();
-    let assistant = Assistant::new(Arc::new(kb), MatcherSettings::default());
+    // The assistant the bots build (hybrid, with the model).
+    let config = hingebot::config::Config {
+        knowledge_dir: Some(knowledge_dir()),
+        ..hingebot::config::Config::default()
+    };
+    let assistant = hingebot::setup::load_assistant(&config).unwrap();
     let planned = plan(&question_pool(), &assistant, &settings);
     let expected_replies = planned.iter().filter(|p| p.expects_reply).count();
 

@@ -194,13 +194,8 @@ fn red_flags_win_over_any_match() {
 
 #[test]
 fn unsure_questions_offer_at_most_three_suggestions_with_summaries() {
-    let settings = MatcherSettings {
-        answer_threshold: 1.0,
-        answer_margin: 1.0,
-        ..MatcherSettings::default()
-    };
-    let a = Assistant::new(Arc::clone(assistant().kb()), settings);
-    let reply = a.reply("hinge back pain");
+    // Back and hips come up in many entries, none far ahead of the others.
+    let reply = assistant().reply("back and hips when I bend");
     assert_eq!(reply.kind, ReplyKind::Suggest);
     assert!((1..=3).contains(&reply.suggestions.len()));
     assert!(reply.suggestions.iter().all(|s| !s.summary.is_empty()));

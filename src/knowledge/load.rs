@@ -334,6 +334,9 @@ impl KnowledgeBase {
         }
 
         let tips = check_tips(&texts, raw_tips, &first_id, &mut problems, &mut notes);
+        // Exemplars are checked against the sign groups only when red-flags.toml loaded: its
+        // absence is one problem, not one per exemplar.
+        let signs_loaded = warning_signs.is_some();
         let mut warning_signs = match warning_signs {
             Some((file, parsed)) => {
                 let entry = &parsed.signs.caution.entry;
@@ -350,7 +353,7 @@ impl KnowledgeBase {
             }
             None => WarningSigns::default(),
         };
-        if let Some((file, parsed)) = examples {
+        if let Some((file, parsed)) = examples.filter(|_| signs_loaded) {
             let (path, text) = &texts[file];
             let mut check = FileCheck {
                 path,

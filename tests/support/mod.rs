@@ -7,7 +7,7 @@ pub mod fake_discord;
 pub mod logs;
 pub mod process;
 
-use hingebot::config::{Config, DiscordSettings};
+use hingebot::config::{Config, DiscordSettings, MatcherSettings};
 use hingebot::discord::Token;
 use hingebot::KnowledgeBase;
 use std::future::Future;
@@ -41,11 +41,22 @@ pub async fn within<F: Future<Output = ()>>(limit: Duration, body: F) {
 /// A well-formed (fake) bot token.
 pub const TOKEN: &str = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.token-for-tests";
 
+/// The matcher of the bots these tests run: words only. The Discord tests exercise the transport
+/// (the matcher has its own tests in matcher.rs and hybrid.rs), and a debug build spends about
+/// 0.2 s encoding each message, which would turn a burst of 200 questions into minutes.
+pub fn matcher() -> MatcherSettings {
+    MatcherSettings {
+        semantic: false,
+        ..MatcherSettings::default()
+    }
+}
+
 /// A config that talks to `fake` and keeps its state in `database`.
 pub fn config(fake: &FakeDiscord, database: &Path, discord: DiscordSettings) -> Config {
     Config {
         knowledge_dir: Some(knowledge_dir()),
         database: Some(database.to_path_buf()),
+        matcher: matcher(),
         discord: DiscordSettings {
             api_base: Some(fake.api_base()),
             ..discord
