@@ -4,9 +4,9 @@
 //! alone, and the semantic safety net never takes a warning away.
 
 use hingebot::config::MatcherSettings;
+use hingebot::knowledge::WarningExample;
 use hingebot::matcher::semantic::{default_model_dir, Encoder};
 use hingebot::matcher::Scoring;
-use hingebot::knowledge::WarningExample;
 use hingebot::safety::Tier;
 use hingebot::{Assistant, KnowledgeBase, ReplyKind};
 use proptest::prelude::*;
@@ -216,7 +216,13 @@ fn fusing_words_and_meaning_beats_either_alone_on_real_questions() {
         .map(|scoring| {
             hingebot_in(
                 home.path(),
-                &["eval", "--json", "--scoring", scoring, set.to_str().unwrap()],
+                &[
+                    "eval",
+                    "--json",
+                    "--scoring",
+                    scoring,
+                    set.to_str().unwrap(),
+                ],
             )
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -228,14 +234,24 @@ fn fusing_words_and_meaning_beats_either_alone_on_real_questions() {
         .into_iter()
         .map(|child| {
             let out = child.wait_with_output().expect("eval finishes");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
             report["overall"].as_f64().expect("overall")
         })
         .collect();
     let (hybrid, lexical, semantic) = (overall[0], overall[1], overall[2]);
-    assert!(hybrid >= lexical + 0.05, "hybrid {hybrid} lexical {lexical}");
-    assert!(hybrid >= semantic + 0.10, "hybrid {hybrid} semantic {semantic}");
+    assert!(
+        hybrid >= lexical + 0.05,
+        "hybrid {hybrid} lexical {lexical}"
+    );
+    assert!(
+        hybrid >= semantic + 0.10,
+        "hybrid {hybrid} semantic {semantic}"
+    );
 }
 
 /// The bundled assistant twice: hybrid (with the model) and words only.
@@ -263,16 +279,22 @@ fn a_curated_exemplar_catches_a_warning_sign_that_no_rule_lists() {
         group: "chest-pain".to_string(),
         text: "my heart hammers and my left arm goes dead when I carry the sacks".to_string(),
     });
-    let kb = Arc::new(KnowledgeBase::from_parts(
-        kb.entries().to_vec(),
-        kb.tips().to_vec(),
-        kb.synonyms().to_vec(),
-        signs,
-    )
-    .with_context_words(kb.context_words().to_vec()));
+    let kb = Arc::new(
+        KnowledgeBase::from_parts(
+            kb.entries().to_vec(),
+            kb.tips().to_vec(),
+            kb.synonyms().to_vec(),
+            signs,
+        )
+        .with_context_words(kb.context_words().to_vec()),
+    );
     let message = "when I carry heavy sacks my heart starts hammering and my left arm feels dead";
     let lexical = Assistant::new(Arc::clone(&kb), MatcherSettings::default());
-    assert_ne!(lexical.reply(message).kind, ReplyKind::RedFlag, "no rule fires");
+    assert_ne!(
+        lexical.reply(message).kind,
+        ReplyKind::RedFlag,
+        "no rule fires"
+    );
     let mut hybrid = Assistant::new(kb, MatcherSettings::default());
     let encoder = Encoder::load(&default_model_dir()).unwrap();
     hybrid.add_encoder(Arc::new(encoder), None).unwrap();
@@ -280,7 +302,10 @@ fn a_curated_exemplar_catches_a_warning_sign_that_no_rule_lists() {
     assert_eq!(reply.kind, ReplyKind::RedFlag, "{reply:?}");
     let warning = reply.warning.expect("a warning");
     assert_eq!(warning.tier, Tier::Emergency);
-    assert!(warning.signs.iter().any(|s| s.group == "chest-pain"), "{warning:?}");
+    assert!(
+        warning.signs.iter().any(|s| s.group == "chest-pain"),
+        "{warning:?}"
+    );
 }
 
 /// Messages the rules flag, with everyday words around them.
