@@ -423,6 +423,17 @@ mod tests {
                 "forklift bumped me in the back, now it's throbbing",
                 "trauma",
             ),
+            ("had an accident at work and my back hurts", "trauma"),
+            ("took a tumble down the stairs and my back is killing me", "trauma"),
+            (
+                "there's a squeezing pressure behind my breastbone when I lift",
+                "chest-pain",
+            ),
+            ("my chest goes tight when I carry heavy boxes", "chest-pain"),
+            (
+                "I keep having little accidents since I hurt my back",
+                "bladder-bowel",
+            ),
             (
                 "pain goes from my bum all the way down to my calf when I bend",
                 "one-leg",
@@ -505,6 +516,12 @@ mod tests {
             "my toddler goes all floppy when i lift him, my back hates it",
             "i dropped my phone down the back of the sofa",
             "the coin rolled under the table and my back twinges when i reach",
+            "emptying the tumble dryer gives me back ache every time",
+            "manager says don't bother with the accident book for a twinge in my back",
+            "I'm an electrician, kneeling all day hurts my knees and back",
+            "picking up dog poo three times a day is doing my back in",
+            "my back hurts after moving a chest of drawers",
+            "chest press day, then my lower back aches",
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
         }
