@@ -424,7 +424,10 @@ mod tests {
                 "trauma",
             ),
             ("had an accident at work and my back hurts", "trauma"),
-            ("took a tumble down the stairs and my back is killing me", "trauma"),
+            (
+                "took a tumble down the stairs and my back is killing me",
+                "trauma",
+            ),
             (
                 "there's a squeezing pressure behind my breastbone when I lift",
                 "chest-pain",
