@@ -1,5 +1,6 @@
-//! Sentence encoder speed: one short and one long question, loading the model, and the stored
-//! question vectors built from scratch (cold) and from the cache file (warm).
+//! Sentence encoder speed: one input at each length (a short question, a typical one, a long post,
+//! and a post past the model's 128-token limit, which is truncated), loading the model, and the
+//! stored question vectors built from scratch (cold) and from the cache file (warm).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hingebot::matcher::semantic::{Encoder, QuestionVectors};
@@ -8,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const SHORT: &str = "how do i hip hinge properly";
+const MEDIUM: &str =
+    "my lower back feels tight after a shift of lifting boxes, am I doing the hinge wrong?";
 const LONG: &str =
     "hey all, quick one - I work in a distribution centre and we're constantly moving \
     cartons from pallets onto the conveyor, some of them are like 20kg. The induction video just \
@@ -28,7 +31,13 @@ fn stored_questions(kb: &KnowledgeBase) -> Vec<&str> {
 
 fn encode(c: &mut Criterion) {
     let encoder = Encoder::load(&model_dir()).expect("model loads");
-    for (name, text) in [("short", SHORT), ("long", LONG)] {
+    let longest = format!("{LONG} {LONG}");
+    for (name, text) in [
+        ("short", SHORT),
+        ("medium", MEDIUM),
+        ("long", LONG),
+        ("truncated", longest.as_str()),
+    ] {
         let tokens = encoder.token_count(text).expect("tokenises");
         c.bench_function(&format!("encode_{name}_{tokens}_tokens"), |b| {
             b.iter(|| encoder.embed(black_box(text)).expect("encodes"))

@@ -14,7 +14,8 @@
 //! prints throughput and the dispatch→reply latency (from the fake writing the event to the
 //! gateway socket until it has the bot's complete reply request) for docs/performance.md.
 //!
-//! Why ignored: it takes about 17 s in release, but a debug build is too slow to keep up (on the
+//! Why ignored: it takes about 80 s in release with the sentence model (17 s with
+//! `HINGEBOT_MODEL_DIR=/nonexistent`, words only), and a debug build is too slow to keep up (on the
 //! 2-core machine, clicks then wait over 2 s for the database and the bot tells some users it
 //! could not save their vote, so "every vote stored" fails), and figures from a debug build say
 //! nothing about production.

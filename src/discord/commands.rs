@@ -140,7 +140,8 @@ pub async fn ask(
     question: String,
 ) -> Result<(), Error> {
     let bot = ctx.data();
-    let reply = bot.assistant.reply(&question);
+    // Computed on the blocking pool: the sentence encoder's CPU time must not hold an async worker.
+    let reply = messages::reply_off_runtime(&bot.assistant, &question).await?;
     let card = render::reply_card(&reply, bot.assistant.kb(), Asked::Directly)
         .unwrap_or_else(|| render::abstain_card(bot.assistant.kb()));
     ctx.send(card.poise_reply(false)).await?;

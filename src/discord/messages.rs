@@ -1,7 +1,10 @@
 //! Plain messages: answers mentions and DMs, and confident questions or red flags in safety channels.
 //!
-//! [`decide`] is the whole policy (who is answered, cooldowns, thresholds) and does no I/O;
-//! [`handle`] feeds it a serenity message and sends what it decided.
+//! [`decide`] is the whole policy (who is answered, cooldowns, thresholds) and does no I/O. It is
+//! [`trigger`] (cheap: is the message for the bot at all?), the assistant's reply, then
+//! [`decide_with`] (what to send, given that reply). [`handle`] runs the same three steps for a
+//! serenity message, but computes the reply on tokio's blocking pool ([`reply_off_runtime`]): the
+//! sentence encoder takes milliseconds of CPU, which must not hold up an async worker thread.
 
 use super::cooldown::Cooldowns;
 use super::render::{self, Asked, Card};
@@ -10,7 +13,9 @@ use crate::config::DiscordSettings;
 use crate::usage::ChannelKind;
 use crate::{Assistant, Reply, ReplyKind};
 use poise::serenity_prelude as serenity;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use tokio::sync::Semaphore;
 
 /// The parts of a message the policy looks at.
 #[derive(Debug, Clone)]
@@ -85,22 +90,45 @@ pub fn strip_mention(content: &str, bot_id: u64) -> String {
         .to_string()
 }
 
-/// Decides how to answer one message. Starts the sender's cooldown when it answers.
-pub fn decide(policy: &Policy<'_>, msg: &Incoming<'_>, now: Instant) -> Outcome {
-    if msg.author_is_bot || msg.author_id == policy.bot_id {
-        return Outcome::Ignore;
-    }
-    let trigger = if !msg.in_guild {
-        Trigger::Dm
+/// Why the bot would look at a message, or `None` when it ignores it unread: messages from bots
+/// (itself included), and guild messages that neither mention it nor are in a safety channel.
+/// Cheap: nothing is matched.
+pub fn trigger(msg: &Incoming<'_>, bot_id: u64) -> Option<Trigger> {
+    if msg.author_is_bot || msg.author_id == bot_id {
+        None
+    } else if !msg.in_guild {
+        Some(Trigger::Dm)
     } else if msg.mentions_bot {
-        Trigger::Mention
+        Some(Trigger::Mention)
     } else if msg.in_safety_channel {
-        Trigger::SafetyChannel
+        Some(Trigger::SafetyChannel)
     } else {
+        None
+    }
+}
+
+/// Decides how to answer one message, computing the reply on the calling thread: [`trigger`],
+/// the assistant's reply to the message without the bot's mention, then [`decide_with`].
+/// Starts the sender's cooldown when it answers.
+pub fn decide(policy: &Policy<'_>, msg: &Incoming<'_>, now: Instant) -> Outcome {
+    let Some(trigger) = trigger(msg, policy.bot_id) else {
         return Outcome::Ignore;
     };
     let question = strip_mention(msg.content, policy.bot_id);
     let reply = policy.assistant.reply(&question);
+    decide_with(policy, msg, trigger, question, reply, now)
+}
+
+/// The rest of [`decide`] once the reply is known: `question` is the message without the bot's
+/// mention and `reply` the assistant's reply to it. Starts the sender's cooldown when it answers.
+pub fn decide_with(
+    policy: &Policy<'_>,
+    msg: &Incoming<'_>,
+    trigger: Trigger,
+    question: String,
+    reply: Reply,
+    now: Instant,
+) -> Outcome {
     // A warning, or a caution about what may be an injury, reaches the person whatever else holds.
     let must_answer = reply.always_answered();
 
@@ -172,9 +200,19 @@ pub async fn handle(
         return Ok(());
     }
     let in_safety_channel = bot.is_safety_channel(msg.channel_id.get());
-    let outcome = decide(
+    let incoming = incoming(msg, bot_id, in_safety_channel);
+    // Chatter not meant for the bot is dropped before anything is matched.
+    let Some(trigger) = trigger(&incoming, bot_id.get()) else {
+        return Ok(());
+    };
+    let question = strip_mention(&msg.content, bot_id.get());
+    let reply = reply_off_runtime(&bot.assistant, &question).await?;
+    let outcome = decide_with(
         &bot.policy(bot_id.get()),
-        &incoming(msg, bot_id, in_safety_channel),
+        &incoming,
+        trigger,
+        question,
+        reply,
         Instant::now(),
     );
     match outcome {
@@ -202,6 +240,34 @@ pub async fn handle(
             Ok(())
         }
     }
+}
+
+/// The assistant's reply to `question`, computed on tokio's blocking pool rather than on the
+/// async worker thread that awaits it: a reply encodes the message with the sentence model
+/// (milliseconds of CPU), and the workers must stay free for the gateway, REST calls and timers.
+/// At most one reply per core is computed at once; the others wait their turn, first come first
+/// served, rather than hundreds of blocking threads sharing the cores with the workers under a
+/// burst. Fails only if the reply panicked.
+pub async fn reply_off_runtime(
+    assistant: &Arc<Assistant>,
+    question: &str,
+) -> anyhow::Result<Reply> {
+    let _slot = reply_slots()
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("computing a reply failed: {e}"))?;
+    let assistant = Arc::clone(assistant);
+    let question = question.to_string();
+    tokio::task::spawn_blocking(move || assistant.reply(&question))
+        .await
+        .map_err(|e| anyhow::anyhow!("computing a reply failed: {e}"))
+}
+
+/// The process's reply slots, one per core ([`reply_off_runtime`]).
+fn reply_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS
+        .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
 }
 
 /// Sends the one message answering `msg`, again after a server error or a timeout (a bounded
@@ -394,6 +460,47 @@ mod tests {
             t0 + Duration::from_secs(30)
         ))
         .is_some());
+    }
+
+    #[test]
+    fn only_dms_mentions_and_safety_channels_trigger_a_reply() {
+        assert_eq!(
+            trigger(&msg(20, false, false, "hinge?"), BOT),
+            Some(Trigger::Dm)
+        );
+        assert_eq!(
+            trigger(&msg(10, true, true, "<@1> hinge?"), BOT),
+            Some(Trigger::Mention)
+        );
+        assert_eq!(
+            trigger(&msg(SAFETY, true, false, "hinge?"), BOT),
+            Some(Trigger::SafetyChannel)
+        );
+        assert_eq!(trigger(&msg(10, true, false, "hinge?"), BOT), None);
+        let mut m = msg(20, false, true, "<@1> hinge?");
+        m.author_is_bot = true;
+        assert_eq!(trigger(&m, BOT), None);
+        let mut m = msg(20, false, false, "hinge?");
+        m.author_id = BOT;
+        assert_eq!(trigger(&m, BOT), None);
+    }
+
+    #[tokio::test]
+    async fn a_reply_computed_on_the_blocking_pool_is_decided_as_decide_does() {
+        let bot = bot(0).await;
+        let now = Instant::now();
+        for m in [
+            msg(10, true, true, "<@1> how do I hip hinge"),
+            msg(SAFETY, true, false, "what's for lunch"),
+            msg(SAFETY, true, false, "my leg goes numb when I bend"),
+        ] {
+            let trigger = trigger(&m, BOT).expect("meant for the bot");
+            let question = strip_mention(m.content, BOT);
+            let reply = reply_off_runtime(&bot.assistant, &question).await.unwrap();
+            assert_eq!(reply, bot.assistant.reply(&question));
+            let outcome = decide_with(&bot.policy(BOT), &m, trigger, question, reply, now);
+            assert_eq!(outcome, decide(&bot, &m, now), "{}", m.content);
+        }
     }
 
     #[test]
