@@ -9,7 +9,8 @@ pub mod report;
 pub mod run;
 pub mod tips;
 
-use crate::config::{default_database, CONFIG_ENV, DATABASE_URL_ENV};
+use crate::config::{default_database, default_vector_cache, CONFIG_ENV, DATABASE_URL_ENV};
+use crate::matcher::semantic::{default_model_dir, MODEL_DIR_ENV};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -45,12 +46,21 @@ pub fn files_help() -> String {
         || "none by default on this machine (no home folder): set `database`".to_string(),
         |path| path.display().to_string(),
     );
+    let model = default_model_dir();
+    let vectors = default_vector_cache().map_or_else(
+        || "none (no home folder): vectors are encoded at every start".to_string(),
+        |path| path.display().to_string(),
+    );
     format!(
         "Files (hingebot runs from any folder; none of these is required):\n  \
          config          ./config.toml, or --config PATH, or ${CONFIG_ENV}\n  \
          knowledge base  compiled into the binary; --knowledge DIR or `knowledge_dir` answers from a folder\n  \
          database        {database}\n                  \
-         (used by run, report and tips; `database` in the config or ${DATABASE_URL_ENV} picks another file)"
+         (used by run, report and tips; `database` in the config or ${DATABASE_URL_ENV} picks another file)\n  \
+         sentence model  {model}\n                  \
+         (`model_dir` in the config or ${MODEL_DIR_ENV}; without it, words-only matching)\n  \
+         vector cache    {vectors}",
+        model = model.display()
     )
 }
 
