@@ -425,6 +425,11 @@ mod tests {
             ),
             ("had an accident at work and my back hurts", "trauma"),
             (
+                "a week on I still can't sit, I have no idea if I fractured my tailbone",
+                "trauma",
+            ),
+            ("I think I cracked a vertebra falling off the loading dock", "trauma"),
+            (
                 "took a tumble down the stairs and my back is killing me",
                 "trauma",
             ),
@@ -525,6 +530,8 @@ mod tests {
             "picking up dog poo three times a day is doing my back in",
             "my back hurts after moving a chest of drawers",
             "chest press day, then my lower back aches",
+            "my back cracks when I hinge, is that bad",
+            "I nearly broke my back lifting that sofa",
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
         }
