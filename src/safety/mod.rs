@@ -428,7 +428,10 @@ mod tests {
                 "a week on I still can't sit, I have no idea if I fractured my tailbone",
                 "trauma",
             ),
-            ("I think I cracked a vertebra falling off the loading dock", "trauma"),
+            (
+                "I think I cracked a vertebra falling off the loading dock",
+                "trauma",
+            ),
             (
                 "took a tumble down the stairs and my back is killing me",
                 "trauma",
