@@ -48,11 +48,7 @@ fn main() -> anyhow::Result<()> {
             .map(|c| {
                 let verdict = assistant.triage().verdict(&c.q);
                 let view = matcher.semantic_view(&c.q);
-                let net = view.as_ref().and_then(|v| {
-                    assistant
-                        .triage()
-                        .net_warning(matcher.net_groups(), &v.groups)
-                });
+                let net = view.as_ref().and_then(|v| assistant.net_warning(v));
                 let found = matcher.find_with(
                     &c.q,
                     &normalize(&c.q),

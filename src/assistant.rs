@@ -3,7 +3,7 @@
 use crate::config::MatcherSettings;
 use crate::knowledge::KnowledgeBase;
 use crate::matcher::semantic::{Encoder, Semantic, SemanticError};
-use crate::matcher::{normalize, Decision, Match, Matcher, Scoring};
+use crate::matcher::{normalize, Decision, Match, Matcher, Scoring, SemanticView};
 use crate::safety::{Caution, Triage, Verdict, Warning, RED_FLAGS_ID};
 use serde::Serialize;
 use std::path::Path;
@@ -184,10 +184,7 @@ impl Assistant {
             Scoring::Lexical => None,
             _ => self.matcher.semantic_view(text),
         };
-        if let Some(warning) = view.as_ref().and_then(|v| {
-            self.triage
-                .net_warning(self.matcher.net_groups(), &v.groups)
-        }) {
+        if let Some(warning) = view.as_ref().and_then(|v| self.net_warning(v)) {
             return self.red_flag(warning);
         }
         let found = self.matcher.find_with(
@@ -221,6 +218,27 @@ impl Assistant {
         }
         reply.caution = caution;
         reply
+    }
+
+    /// The semantic safety net's warning for a message the encoder has read, if any (see
+    /// [`Triage::net_warning`]): compared with the exemplars, and with every ordinary entry's
+    /// stored questions (all but `red-flags`, whose questions are about warning signs themselves).
+    pub fn net_warning(&self, view: &SemanticView) -> Option<Warning> {
+        self.triage.net_warning(
+            self.matcher.net_groups(),
+            &view.groups,
+            self.ordinary_similarity(view),
+        )
+    }
+
+    /// The message's best cosine with a stored question of an ordinary entry (any but `red-flags`).
+    pub fn ordinary_similarity(&self, view: &SemanticView) -> f32 {
+        view.entries
+            .iter()
+            .zip(self.kb.entries())
+            .filter(|(_, entry)| entry.id != RED_FLAGS_ID)
+            .map(|(&similarity, _)| similarity)
+            .fold(f32::MIN, f32::max)
     }
 
     fn red_flag(&self, warning: Warning) -> Reply {

@@ -87,16 +87,18 @@ fn round(x: f32) -> f32 {
 /// per entry the fused, lexical and semantic scores.
 pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "\n--- explain")?;
+    let exemplars = assistant.kb().warning_signs().examples.len();
     match assistant.semantic_status() {
         SemanticStatus::Active(semantic) => writeln!(
             out,
-            "semantic model: active ({MODEL_DIR_NAME}, sha256 {}…, {} stored questions)",
+            "semantic model: active ({MODEL_DIR_NAME}, sha256 {}…, {} stored questions and {} warning-sign exemplars)",
             semantic
                 .encoder()
                 .model_checksum()
                 .get(..12)
                 .unwrap_or_default(),
-            semantic.question_vectors().len()
+            semantic.question_vectors().len() - exemplars,
+            exemplars
         )?,
         SemanticStatus::Off(reason) => writeln!(out, "semantic model: off ({reason})")?,
     }
@@ -146,7 +148,9 @@ pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> an
             if let Some((group, similarity)) = closest {
                 writeln!(
                     out,
-                    "warning-sign net: closest {group} {similarity:.3} (raises a warning at {NET_MIN_SIMILARITY:.2})"
+                    "warning-sign net: closest {group} {similarity:.3} (raises a warning at {NET_MIN_SIMILARITY:.2} \
+                     and at least the closest ordinary question, {:.3})",
+                    assistant.ordinary_similarity(&view)
                 )?;
             }
         }

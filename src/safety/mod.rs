@@ -185,13 +185,21 @@ impl Triage {
 
     /// The warning the semantic safety net adds: for each exemplar group (`groups`, with the
     /// message's best cosine to its exemplars in `similarities`) at or above
-    /// [`NET_MIN_SIMILARITY`], that group's sign; the most urgent tier wins. `None` when no group is
-    /// close enough. It only ever adds a warning: the rules' verdict is decided before it.
-    pub fn net_warning(&self, groups: &[String], similarities: &[f32]) -> Option<Warning> {
+    /// [`NET_MIN_SIMILARITY`] and at least `ordinary`, the message's best cosine to the stored
+    /// question of any ordinary entry, that group's sign; the most urgent tier wins. A message must
+    /// read more like a warning sign than like an everyday question: "isn't some back pain normal?"
+    /// resembles a short exemplar, but a stored question more. `None` when no group qualifies. It
+    /// only ever adds a warning: the rules' verdict is decided before it.
+    pub fn net_warning(
+        &self,
+        groups: &[String],
+        similarities: &[f32],
+        ordinary: f32,
+    ) -> Option<Warning> {
         let mut signs: Vec<Sign> = groups
             .iter()
             .zip(similarities)
-            .filter(|(_, &s)| s >= NET_MIN_SIMILARITY)
+            .filter(|(_, &s)| s >= NET_MIN_SIMILARITY && s >= ordinary)
             .filter_map(|(g, _)| self.signs.iter().find(|s| &s.group == g).cloned())
             .filter(|s| s.concern.tier().is_some())
             .collect();
@@ -538,6 +546,22 @@ mod tests {
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
         }
+    }
+
+    #[test]
+    fn the_net_warns_only_when_a_message_reads_more_like_a_sign_than_an_ordinary_question() {
+        let groups = ["chest-pain".to_string(), "night-pain".to_string()];
+        let close = [0.40, 0.75];
+        // Close to a night-pain exemplar, but closer still to an ordinary entry's question.
+        assert!(triage().net_warning(&groups, &close, 0.80).is_none());
+        let warning = triage()
+            .net_warning(&groups, &close, 0.60)
+            .expect("a warning");
+        assert_eq!(warning.tier, Tier::SameDay);
+        assert_eq!(warning.signs.len(), 1);
+        assert_eq!(warning.signs[0].group, "night-pain");
+        // Below the similarity floor nothing fires, however unlike any entry the message is.
+        assert!(triage().net_warning(&groups, &[0.65, 0.65], 0.0).is_none());
     }
 
     #[test]
