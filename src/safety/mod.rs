@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn the_lead_names_every_tiered_sign_and_the_most_urgent_headline() {
         let Verdict::Warning(warning) =
-            triage().verdict("I had cancer last year, now sciatica and my back aches")
+            triage().verdict("I had cancer last year, now sciatica for weeks and my back aches")
         else {
             panic!("a warning")
         };
@@ -432,6 +432,11 @@ mod tests {
                 "trauma",
             ),
             ("had an accident at work and my back hurts", "trauma"),
+            ("my sciatica is getting worse every week", "one-leg"),
+            (
+                "sciatica for three months now and it won't settle",
+                "one-leg",
+            ),
             (
                 "a week on I still can't sit, I have no idea if I fractured my tailbone",
                 "trauma",
@@ -542,6 +547,7 @@ mod tests {
             "my back hurts after moving a chest of drawers",
             "chest press day, then my lower back aches",
             "my back cracks when I hinge, is that bad",
+            "can I keep working on a building site with sciatica",
             "I nearly broke my back lifting that sofa",
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
