@@ -61,7 +61,8 @@ impl Scoring {
 pub struct SemanticView {
     /// Per entry (KB order): the best cosine with its stored questions.
     pub entries: Vec<f32>,
-    /// Per tiered warning-sign group with exemplars (see [`SafetyNet`]): the best cosine.
+    /// Per tiered warning-sign group with exemplars (in the order of `Matcher::net_groups`): the
+    /// best cosine.
     pub groups: Vec<f32>,
 }
 
