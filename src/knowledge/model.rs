@@ -244,19 +244,21 @@ pub struct SignGroup {
 
 impl SignGroup {
     /// The group ids, fixed because other tools (the semantic safety net) name them too.
-    pub const IDS: [&'static str; 14] = [
+    pub const IDS: [&'static str; 16] = [
         "saddle",
         "bladder-bowel",
         "sexual-function",
         "both-legs",
         "weakness",
         "chest-pain",
+        "shoulder-blades",
         "trauma",
         "systemic",
         "cancer-history",
         "immune",
         "night-pain",
         "osteoporosis-fall",
+        "lump",
         "one-leg",
         "strain",
     ];

@@ -298,6 +298,11 @@ mod tests {
             ),
             ("numb bum and back ache", "saddle"),
             ("pins and needles in both feet with back pain", "both-legs"),
+            ("there's a new lump on my spine and my back hurts", "lump"),
+            (
+                "pain between my shoulder blades and I feel clammy and sick",
+                "shoulder-blades",
+            ),
         ] {
             assert!(
                 groups(text).contains(&group.to_string()),
@@ -513,11 +518,45 @@ mod tests {
                 "saddle",
             ),
             // The narrowed patterns still catch what they are for.
-            ("there's a pain running down my leg since the lift", "one-leg"),
+            (
+                "there's a pain running down my leg since the lift",
+                "one-leg",
+            ),
             ("got struck in the back by a swinging load", "trauma"),
-            ("numb hands, and now my left foot has gone numb too", "one-leg"),
+            (
+                "numb hands, and now my left foot has gone numb too",
+                "one-leg",
+            ),
             ("i've had numbness since lifting the boiler", "one-leg"),
             ("my back went and now i can't stand up", "weakness"),
+            (
+                "my left leg just didn't hold me on the stairs since my back went",
+                "weakness",
+            ),
+            (
+                "since i hurt my back my foot keeps catching on the kerb",
+                "weakness",
+            ),
+            (
+                "both legs have gone all heavy since i lifted the wardrobe",
+                "weakness",
+            ),
+            (
+                "since my back went i can't really feel the seat when i sit down",
+                "saddle",
+            ),
+            (
+                "my back looks like it has changed shape and it aches",
+                "lump",
+            ),
+            (
+                "since my back went, things just don't feel the same during sex",
+                "sexual-function",
+            ),
+            (
+                "sex feels different since i hurt my back",
+                "sexual-function",
+            ),
         ] {
             assert!(
                 groups(text).contains(&group.to_string()),
@@ -562,6 +601,10 @@ mod tests {
             "numb fingers first thing in the morning, could it be carpal tunnel?",
             "we fit insulation in lofts you can't stand up in, how do I lift in there",
             "I can't stand lifting boxes all day, my back aches by the end",
+            // A hernia and a diagnosis are not a lump in the back.
+            "soft lump in my groin that pops out when I lift, my back is fine",
+            "I have a bulging disc in my lower back, can I still hinge",
+            "my upper back aches after a heavy session of rows",
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
         }
