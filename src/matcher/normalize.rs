@@ -31,7 +31,49 @@ pub fn normalize(text: &str) -> String {
         }
         expand(word, &mut words);
     }
+    rephrase(&mut words);
     words.join(" ")
+}
+
+/// Rewrites phrases whose words would otherwise be read literally: "not able to" and "unable to"
+/// say "cannot" ("I am not able to control the toilet"), and falling asleep is no fall (a limb
+/// that "fell asleep" still reads as asleep).
+fn rephrase(words: &mut Vec<String>) {
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let at = |k: usize| words.get(i + k).map(String::as_str);
+        let past = matches!(out.last().map(String::as_str), Some("was" | "were"));
+        match (at(0), at(1), at(2)) {
+            (Some("not"), Some("able"), Some("to")) if past => {
+                out.pop();
+                out.extend(["could".to_string(), "not".to_string()]);
+                i += 3;
+            }
+            (Some("unable"), Some("to"), _) if past => {
+                out.pop();
+                out.extend(["could".to_string(), "not".to_string()]);
+                i += 2;
+            }
+            (Some("not"), Some("able"), Some("to")) => {
+                out.push("cannot".to_string());
+                i += 3;
+            }
+            (Some("unable"), Some("to"), _) => {
+                out.push("cannot".to_string());
+                i += 2;
+            }
+            (Some("fall" | "falls" | "fell" | "falling" | "fallen"), Some("asleep"), _) => {
+                out.push("got".to_string());
+                i += 1;
+            }
+            _ => {
+                out.push(std::mem::take(&mut words[i]));
+                i += 1;
+            }
+        }
+    }
+    *words = out;
 }
 
 /// Keeps letters, digits and apostrophes (curly or not); anything else separates words.
@@ -174,6 +216,21 @@ mod tests {
         assert_eq!(normalize("Why can't I hinge?"), "why cannot i hinge");
         assert_eq!(normalize("why cant i hinge"), "why cannot i hinge");
         assert_eq!(normalize("I don’t get it"), "i do not get it");
+    }
+
+    #[test]
+    fn not_able_to_is_cannot_and_falling_asleep_is_no_fall() {
+        assert_eq!(
+            normalize("I am not able to control the toilet"),
+            "i am cannot control the toilet"
+        );
+        assert_eq!(normalize("he was unable to stand"), "he could not stand");
+        assert_eq!(normalize("I wasn't able to walk"), "i could not walk");
+        assert_eq!(
+            normalize("fell asleep on the sofa"),
+            "got asleep on the sofa"
+        );
+        assert_eq!(normalize("I fell off the ladder"), "i fell off the ladder");
     }
 
     #[test]

@@ -557,6 +557,18 @@ mod tests {
                 "sex feels different since i hurt my back",
                 "sexual-function",
             ),
+            (
+                "since my back went i am not able to hold my wee",
+                "bladder-bowel",
+            ),
+            (
+                "a pallet fell on my colleague's back and he's gone pale and dizzy",
+                "trauma",
+            ),
+            (
+                "i take methotrexate for arthritis and my back has been sore for a week",
+                "immune",
+            ),
         ] {
             assert!(
                 groups(text).contains(&group.to_string()),
@@ -605,6 +617,7 @@ mod tests {
             "soft lump in my groin that pops out when I lift, my back is fine",
             "I have a bulging disc in my lower back, can I still hinge",
             "my upper back aches after a heavy session of rows",
+            "fell asleep on the train and woke up with a stiff back",
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
         }
