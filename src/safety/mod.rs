@@ -569,6 +569,19 @@ mod tests {
                 "i take methotrexate for arthritis and my back has been sore for a week",
                 "immune",
             ),
+            (
+                "had a lumpectomy a few years back and now my back aches constantly",
+                "cancer-history",
+            ),
+            ("my back's worse whenever i'm lying down flat", "night-pain"),
+            (
+                "gone off my food and my back has been aching for a fortnight",
+                "systemic",
+            ),
+            (
+                "since my back went my right leg feels clumsy and not my own",
+                "one-leg",
+            ),
         ] {
             assert!(
                 groups(text).contains(&group.to_string()),
