@@ -1,7 +1,7 @@
 //! The bundled knowledge base covers every required topic and obeys every rule; broken files are
 //! reported with the exact file, line and entry.
 
-use hingebot::knowledge::{Category, KnowledgeBase};
+use hingebot::knowledge::{Category, KnowledgeBase, SignGroup};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -656,12 +656,16 @@ all = [["@leg"]]
 #[test]
 fn a_broken_warning_signs_file_names_every_problem_with_its_line() {
     let problems = problems_for("red-flags.toml", BROKEN_RED_FLAGS);
+    let unknown_group = format!(
+        "knowledge/red-flags.toml:23: unknown group \"sadle\" (expected one of {})",
+        SignGroup::IDS.join(", ")
+    );
     for expected in [
         "knowledge/red-flags.toml:4: unknown tier \"urgent\" (expected emergency, same-day, gp-soon)",
         "knowledge/red-flags.toml:1: tier \"gp-soon\" has no headline in `[tiers]`",
         "knowledge/red-flags.toml:20: group \"weakness\": pattern \"can't stand\": \"can't\" can never match: messages are read as lowercase letters and digits (write \"cannot\" for \"can't\")",
         "knowledge/red-flags.toml:20: group \"weakness\": pattern \"@legs\" uses @legs, which is not a list in `[lists]`",
-        "knowledge/red-flags.toml:23: unknown group \"sadle\" (expected one of saddle, bladder-bowel, sexual-function, both-legs, weakness, chest-pain, trauma, systemic, cancer-history, immune, night-pain, osteoporosis-fall, one-leg, strain)",
+        unknown_group.as_str(),
         "knowledge/red-flags.toml:28: group \"sadle\": pattern \"numb* ... \": `...` needs a phrase on each side",
         "knowledge/red-flags.toml:32: group \"strain\": unknown tier \"soft\" (expected emergency, same-day, gp-soon or caution)",
         "knowledge/red-flags.toml:30: group \"strain\" is empty: it needs at least one `[[group.rule]]`",
@@ -670,7 +674,7 @@ fn a_broken_warning_signs_file_names_every_problem_with_its_line() {
         "knowledge/red-flags.toml:1: group \"saddle\" is missing: every sign group needs a tier, a label and rules",
     ] {
         assert!(
-            problems.contains(&expected.to_string()),
+            problems.iter().any(|p| p == expected),
             "missing {expected:?} in {problems:#?}"
         );
     }
