@@ -244,7 +244,7 @@ pub struct SignGroup {
 
 impl SignGroup {
     /// The group ids, fixed because other tools (the semantic safety net) name them too.
-    pub const IDS: [&'static str; 16] = [
+    pub const IDS: [&'static str; 17] = [
         "saddle",
         "bladder-bowel",
         "sexual-function",
@@ -259,6 +259,7 @@ impl SignGroup {
         "night-pain",
         "osteoporosis-fall",
         "lump",
+        "worsening",
         "one-leg",
         "strain",
     ];

@@ -582,6 +582,10 @@ mod tests {
                 "since my back went my right leg feels clumsy and not my own",
                 "one-leg",
             ),
+            (
+                "my lower back's been getting worse every week since october",
+                "worsening",
+            ),
         ] {
             assert!(
                 groups(text).contains(&group.to_string()),
@@ -631,6 +635,9 @@ mod tests {
             "I have a bulging disc in my lower back, can I still hinge",
             "my upper back aches after a heavy session of rows",
             "fell asleep on the train and woke up with a stiff back",
+            // Worse over one shift is fatigue, and "will it make it worse?" is a question.
+            "my back feels worse towards the end of the shift",
+            "will hinging make my back pain worse?",
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
         }
