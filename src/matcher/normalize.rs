@@ -43,34 +43,34 @@ fn rephrase(words: &mut Vec<String>) {
     let mut i = 0;
     while i < words.len() {
         let at = |k: usize| words.get(i + k).map(String::as_str);
-        let past = matches!(out.last().map(String::as_str), Some("was" | "were"));
-        match (at(0), at(1), at(2)) {
-            (Some("not"), Some("able"), Some("to")) if past => {
+        let cannot = match (at(0), at(1), at(2)) {
+            (Some("not"), Some("able"), Some("to")) => Some(3),
+            (Some("unable"), Some("to"), _) => Some(2),
+            _ => None,
+        };
+        let asleep = matches!(
+            (at(0), at(1)),
+            (
+                Some("fall" | "falls" | "fell" | "falling" | "fallen"),
+                Some("asleep")
+            )
+        );
+        if let Some(len) = cannot {
+            // "was not able to" is "could not".
+            if matches!(out.last().map(String::as_str), Some("was" | "were")) {
                 out.pop();
                 out.extend(["could".to_string(), "not".to_string()]);
-                i += 3;
-            }
-            (Some("unable"), Some("to"), _) if past => {
-                out.pop();
-                out.extend(["could".to_string(), "not".to_string()]);
-                i += 2;
-            }
-            (Some("not"), Some("able"), Some("to")) => {
+            } else {
                 out.push("cannot".to_string());
-                i += 3;
             }
-            (Some("unable"), Some("to"), _) => {
-                out.push("cannot".to_string());
-                i += 2;
-            }
-            (Some("fall" | "falls" | "fell" | "falling" | "fallen"), Some("asleep"), _) => {
-                out.push("got".to_string());
-                i += 1;
-            }
-            _ => {
-                out.push(std::mem::take(&mut words[i]));
-                i += 1;
-            }
+            i += len;
+        } else {
+            out.push(if asleep {
+                "got".to_string()
+            } else {
+                std::mem::take(&mut words[i])
+            });
+            i += 1;
         }
     }
     *words = out;
