@@ -586,6 +586,14 @@ mod tests {
                 "my lower back's been getting worse every week since october",
                 "worsening",
             ),
+            (
+                "since my back went a wee takes ages to start and then it just stops",
+                "bladder-bowel",
+            ),
+            (
+                "my back has ached for weeks and i've lost a lot of weight",
+                "systemic",
+            ),
         ] {
             assert!(
                 groups(text).contains(&group.to_string()),
