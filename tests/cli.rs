@@ -5,21 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// `hingebot ARGS` with a home and data folder of the test's own, so no test touches the real ones.
-fn isolated(folder: &Path, home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hingebot"));
-    command
-        .current_dir(folder)
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("APPDATA", home.join("appdata"))
-        .env_remove("HINGEBOT_CONFIG")
-        .env_remove("HINGEBOT_DATABASE_URL")
-        .env_remove("HINGEBOT_MODEL_DIR")
-        .env_remove("XDG_CACHE_HOME");
-    command
-}
+#[path = "support/isolation.rs"]
+mod isolation;
+use isolation::isolated;
 
 /// `hingebot ARGS`, run from the project folder (so its config.toml applies).
 fn command(args: &[&str]) -> Command {

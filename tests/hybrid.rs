@@ -14,20 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, OnceLock};
 
-/// `hingebot ARGS` in `folder`, with a home, data and cache folder of the test's own.
+#[path = "support/isolation.rs"]
+mod isolation;
+use isolation::isolated;
+
+/// `hingebot ARGS` in `folder`, which is also its home (see [`isolated`]).
 fn hingebot_in(folder: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hingebot"));
-    command
-        .current_dir(folder)
-        .args(args)
-        .env("HOME", folder)
-        .env("XDG_DATA_HOME", folder.join("data"))
-        .env("XDG_CACHE_HOME", folder.join("cache"))
-        .env_remove("HINGEBOT_CONFIG")
-        .env_remove("HINGEBOT_DATABASE_URL")
-        .env_remove("HINGEBOT_MODEL_DIR")
-        .env_remove("RUST_LOG");
-    command
+    isolated(folder, folder, args)
 }
 
 fn run(command: &mut Command) -> (Output, String, String) {
