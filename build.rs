@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    // Read when the script runs, not when it was compiled: cargo reuses a compiled build script
+    // for a checkout in another folder, and `env!` would point it at the first one.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("knowledge");
     // Cargo re-runs this script when anything in the folder changes, including a new file.
     println!("cargo:rerun-if-changed=knowledge");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
