@@ -504,7 +504,7 @@ impl Lists {
             }
         }
         for w in &written {
-            near_problem(w).map_or(Ok(()), |problem| {
+            written_problem(w).map_or(Ok(()), |problem| {
                 Err(format!("pattern {pattern:?}: {problem}"))
             })?;
         }
@@ -562,8 +562,9 @@ fn word_problem(word: &str) -> Option<String> {
     None
 }
 
-/// What is wrong with the `...` in a written-out pattern, if anything.
-fn near_problem(pattern: &str) -> Option<&'static str> {
+/// What is wrong with a written-out pattern, if anything: its `...`, a start that matches any
+/// message, or a doubled negation.
+fn written_problem(pattern: &str) -> Option<&'static str> {
     let words: Vec<&str> = pattern.split(' ').collect();
     let nears = words.iter().filter(|w| **w == NEAR).count();
     if nears > 1 {
@@ -577,6 +578,15 @@ fn near_problem(pattern: &str) -> Option<&'static str> {
     let first: Vec<&&str> = words.iter().take_while(|w| **w != NEAR).collect();
     if first.iter().all(|w| **w == "*") {
         return Some("starts with `*` only, so it would match any message");
+    }
+    // "cannot|could not move" writes out "cannot not move", which no message says.
+    if words
+        .windows(2)
+        .any(|w| matches!(w[0], "cannot" | "not") && w[1] == "not")
+    {
+        return Some(
+            "writes out \"cannot not\": `|` chooses between single words, so write \"cannot ...\" and \"could not ...\" as two patterns",
+        );
     }
     None
 }
@@ -633,6 +643,7 @@ mod tests {
             ("x ... @near", "more than one `...`"),
             ("* *", "any message"),
             ("@missing", "not a list"),
+            ("cannot|could not move my legs", "cannot not"),
         ] {
             let got = lists.expand(pattern);
             assert!(
