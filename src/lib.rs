@@ -15,6 +15,8 @@
 //! - [`matcher`]: normalize, synonyms, typo correction, the inverted index, scoring and the
 //!   answer / suggest / abstain decision (`docs/matching.md`).
 //! - [`safety`]: red-flag triage, run before matching.
+//! - [`english`]: the English word lists that keep typo correction from turning real words into
+//!   topic or warning-sign words.
 //! - [`tips`]: which tip a day gets, each channel's rotation, and when its next post is due.
 //! - [`lifting`]: the revised NIOSH lifting equation, from typed values ([`lifting::LiftText`]) to
 //!   the report both adapters show.
@@ -49,6 +51,7 @@ pub mod cli;
 pub mod config;
 pub mod daily_tips;
 pub mod discord;
+pub mod english;
 pub mod eval;
 pub mod failure_log;
 pub mod knowledge;

@@ -3,7 +3,7 @@
 //!
 //! - `src/discord/` never names `crate::cli`; outside `src/discord/`, only the CLI's `run` command
 //!   names `crate::discord`.
-//! - The core (`knowledge`, `matcher`, `safety`, `tips`, `lifting`) imports none of tokio, serenity,
+//! - The core (`knowledge`, `matcher`, `safety`, `tips`, `lifting`, `english`) imports none of tokio, serenity,
 //!   poise, rusqlite or clap, and none of the modules built on it (`cli`, `discord`, `store`,
 //!   `daily_tips`, `weekly_digest`, `setup`).
 //! - No circle among the top-level modules, and none among the files of one folder module.
@@ -13,7 +13,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const CORE: [&str; 5] = ["knowledge", "matcher", "safety", "tips", "lifting"];
+const CORE: [&str; 6] = [
+    "knowledge",
+    "matcher",
+    "safety",
+    "tips",
+    "lifting",
+    "english",
+];
 const FRAMEWORKS: [&str; 5] = ["tokio", "serenity", "poise", "rusqlite", "clap"];
 const BUILT_ON_THE_CORE: [&str; 6] = [
     "cli",

@@ -321,6 +321,7 @@ fn warning_signs_are_never_missed_and_ordinary_questions_are_not_alarmed() {
         "redflag-stress-7.jsonl",
         "redflag-stress-8.jsonl",
         "redflag-stress-9.jsonl",
+        "redflag-stress-10.jsonl",
         "fresh-workplace.jsonl",
         "fresh-mixed.jsonl",
         "fresh-chat.jsonl",

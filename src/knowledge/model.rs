@@ -244,7 +244,7 @@ pub struct SignGroup {
 
 impl SignGroup {
     /// The group ids, fixed because other tools (the semantic safety net) name them too.
-    pub const IDS: [&'static str; 17] = [
+    pub const IDS: [&'static str; 18] = [
         "saddle",
         "bladder-bowel",
         "sexual-function",
@@ -252,6 +252,7 @@ impl SignGroup {
         "weakness",
         "chest-pain",
         "shoulder-blades",
+        "tummy-pain",
         "trauma",
         "systemic",
         "cancer-history",

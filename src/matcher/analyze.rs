@@ -190,16 +190,9 @@ pub enum Origin {
     Unknown,
 }
 
-/// Common English words, spelled right (about 9,000, with their inflections and British and American
-/// spellings): a word on this list is never "corrected" into a topic word ("bring" is not "bridge",
-/// "flooded" is not "floor"). Built from the SCOWL spell-checker lists, ranked by word frequency.
-const ENGLISH_WORDS: &str = include_str!("english-words.txt");
-
 /// The text analyser shared by indexing and querying, so both sides agree on every term.
 pub struct Analyzer {
     stop: FxHashSet<&'static str>,
-    /// `ENGLISH_WORDS`, sorted (checked by a test), for binary search.
-    english: Vec<&'static str>,
     /// Stemmed word sequences → canonical term; longest phrase first.
     phrases: FxHashMap<Vec<String>, String>,
     /// Canonical terms of the groups that give a topic word another sense (`other_sense`).
@@ -230,7 +223,6 @@ impl Analyzer {
         }
         Analyzer {
             stop: STOP_WORDS.iter().copied().collect(),
-            english: ENGLISH_WORDS.lines().collect(),
             phrases,
             other_sense,
             longest_phrase,
@@ -293,10 +285,7 @@ impl Analyzer {
                     text: s.clone(),
                     origin: Origin::Word,
                 });
-            } else if let Some(fixed) = self
-                .english
-                .binary_search(&word)
-                .is_err()
+            } else if let Some(fixed) = (!crate::english::is_common(word))
                 .then(|| self.typo.correct(s))
                 .flatten()
             {
@@ -390,18 +379,6 @@ fn undouble(base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_english_word_list_is_sorted_lowercase_and_unique() {
-        let words: Vec<&str> = ENGLISH_WORDS.lines().collect();
-        assert!(
-            words.windows(2).all(|w| w[0] < w[1]),
-            "sorted, no duplicates"
-        );
-        assert!(words
-            .iter()
-            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())));
-    }
 
     #[test]
     fn common_english_words_are_not_corrected_into_topic_words() {

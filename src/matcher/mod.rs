@@ -13,6 +13,7 @@ pub use analyze::{stem, Origin, Term};
 pub use focus::focus;
 pub use hybrid::{Components, Scoring, SemanticView, SEMANTIC_ONLY};
 pub use normalize::{normalize, MAX_INPUT_CHARS};
+pub use typo::TypoIndex;
 
 use crate::config::MatcherSettings;
 use crate::knowledge::KnowledgeBase;

@@ -9,7 +9,7 @@ pub(super) const NEAR: usize = 6;
 
 /// Words that cancel a symptom word right after them ("no numbness", "without tingling").
 const NEGATIONS: &[&str] = &[
-    "no", "not", "without", "never", "nor", "zero", "none", "nothing", "nowt",
+    "no", "not", "without", "never", "nor", "zero", "none", "nothing", "nowt", "nobody", "noone",
 ];
 
 /// One word of a pattern.
@@ -194,13 +194,28 @@ pub(super) fn negated(words: &[&str], i: usize) -> bool {
     if matches!(words.get(i), Some(&("back" | "spine"))) {
         return false;
     }
-    for w in words[..i].iter().rev().take(4) {
-        if NEGATIONS.contains(w) {
+    let before = &words[..i];
+    for (k, w) in before.iter().enumerate().rev().take(4) {
+        // "no one got hurt": "no" negates through "one".
+        if NEGATIONS.contains(w) || (*w == "one" && k > 0 && before[k - 1] == "no") {
             return true;
         }
         let list_glue = matches!(
             *w,
-            "or" | "and" | "any" | "nor" | "is" | "going" | "goes" | "pain" | "anything"
+            "or" | "and"
+                | "any"
+                | "nor"
+                | "is"
+                | "going"
+                | "goes"
+                | "pain"
+                | "anything"
+                | "was"
+                | "were"
+                | "got"
+                | "get"
+                | "getting"
+                | "been"
         ) || w.starts_with("numb")
             || w.starts_with("tingl");
         if !list_glue {

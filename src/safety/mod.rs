@@ -5,11 +5,13 @@
 //! punctuation do not matter.
 
 mod compile;
+mod spelling;
 
 use crate::knowledge::WarningSigns;
 use crate::matcher::normalize;
 use compile::Compiled;
 use serde::Serialize;
+use spelling::Spelling;
 
 pub use crate::knowledge::{Concern, Tier};
 
@@ -103,6 +105,7 @@ fn spoken_list(signs: &[Sign]) -> String {
 /// The warning signs of a knowledge base, compiled for reading messages.
 pub struct Triage {
     compiled: Compiled,
+    spelling: Spelling,
     signs: Vec<Sign>,
     headlines: Vec<(Tier, String)>,
     caution_line: String,
@@ -114,6 +117,7 @@ impl Triage {
     pub fn new(warning_signs: &WarningSigns) -> Triage {
         Triage {
             compiled: Compiled::new(&warning_signs.groups),
+            spelling: Spelling::new(&warning_signs.groups),
             signs: warning_signs
                 .groups
                 .iter()
@@ -142,9 +146,14 @@ impl Triage {
     /// message once.
     pub fn signs_normalized(&self, normalized: &str) -> Vec<Sign> {
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
-        let mut fired: Vec<Sign> = self
-            .compiled
-            .fired(&words)
+        let mut fired = self.compiled.fired(&words);
+        if let Some(corrected) = self.spelling.corrected(&words) {
+            let corrected: Vec<&str> = corrected.iter().map(|w| w.as_ref()).collect();
+            for (was, now) in fired.iter_mut().zip(self.compiled.fired(&corrected)) {
+                *was |= now;
+            }
+        }
+        let mut fired: Vec<Sign> = fired
             .into_iter()
             .zip(&self.signs)
             .filter(|(fired, _)| *fired)
@@ -594,6 +603,38 @@ mod tests {
                 "my back has ached for weeks and i've lost a lot of weight",
                 "systemic",
             ),
+            // Misspelt sign words.
+            (
+                "cant controll my bladdar since i hurt my back",
+                "bladder-bowel",
+            ),
+            ("bit of incontinance since my back went", "bladder-bowel"),
+            (
+                "my leg has got weeker every day since the disc went",
+                "weakness",
+            ),
+            // A workmate down after a fall, seen by someone else.
+            (
+                "a lad came off the scaffold and he's lying there not moving",
+                "trauma",
+            ),
+            (
+                "my colleague fell off the ladder and can't move her legs",
+                "trauma",
+            ),
+            ("urinary retention and low back pain", "bladder-bowel"),
+            (
+                "no feeling on the inside of my thighs since my back went",
+                "saddle",
+            ),
+            (
+                "sudden tearing pain in my back going through to my tummy",
+                "tummy-pain",
+            ),
+            (
+                "my back hurts and my stomach aches and I feel faint",
+                "tummy-pain",
+            ),
         ] {
             assert!(
                 groups(text).contains(&group.to_string()),
@@ -646,6 +687,14 @@ mod tests {
             // Worse over one shift is fatigue, and "will it make it worse?" is a question.
             "my back feels worse towards the end of the shift",
             "will hinging make my back pain worse?",
+            // Spelled-right words a letter away from a sign word ("weeing", "sweats", "aching").
+            "weeding makes my back ache, how should I bend",
+            "my mate swears his back is fine after deadlifts",
+            "is arching my back the same as a neutral spine",
+            // Nobody hurt; a tummy braced, not in pain.
+            "a new starter tripped over some shrink wrap, nobody hurt, do we report it",
+            "a pallet slipped off the forks, no one got hurt, how do we restack it safely",
+            "brace your tummy before you lift, my back aches otherwise",
         ] {
             assert_eq!(groups(text), Vec::<String>::new(), "{text}");
         }
