@@ -21,6 +21,7 @@ const MIN_STEM_CHARS: usize = 4;
 /// A misspelt short stem ("week" for `weak*`) only counts before an ending words take ("weeker"), so
 /// a word that merely starts alike ("numpty") is left alone; a long stem may go on with anything.
 const SHORT_STEM_CHARS: usize = 6;
+/// The endings a misspelt short stem may take (`SHORT_STEM_CHARS`).
 const ENDINGS: &[&str] = &[
     "", "s", "es", "ed", "er", "ers", "est", "ing", "ness", "y", "ly", "ish",
 ];
@@ -97,7 +98,8 @@ impl Spelling {
             || self.endings.iter().any(|e| word.ends_with(e.as_str()))
     }
 
-    /// The rules' word a misspelt word stands for, when it is close to exactly one.
+    /// The rules' word a misspelt word stands for: the closest word or stem of an `all` list (ties go
+    /// as in [`TypoIndex::correct`]), or `None` when the word is fine or close to none.
     fn correct(&self, word: &str) -> Option<String> {
         if word.chars().count() < MIN_WORD_CHARS
             || self.known(word)
@@ -123,7 +125,7 @@ impl Spelling {
             })
     }
 
-    /// The message's words with misspelt sign words corrected; borrowed when nothing changed.
+    /// The message's words with misspelt sign words corrected; `None` when none needed it.
     pub(super) fn corrected<'a>(&self, words: &[&'a str]) -> Option<Vec<Cow<'a, str>>> {
         let mut out: Option<Vec<Cow<'a, str>>> = None;
         for (i, word) in words.iter().enumerate() {
