@@ -22,6 +22,13 @@ pub use crate::knowledge::RED_FLAGS_ID;
 /// sets, see `docs/matching.md`).
 pub const NET_MIN_SIMILARITY: f32 = 0.7;
 
+/// How much closer than to any ordinary entry's stored question a message must be to a warning-sign
+/// exemplar before the net raises a warning. Exemplars share their setting ("since I hurt my back
+/// lifting") with everyday questions, so a near tie is the shared setting talking, not the sign:
+/// "I tweaked my back lifting a box yesterday, what now" came within 0.027 of a leg-giving-way
+/// exemplar. Calibrated on the question sets, see `docs/matching.md`.
+pub const NET_MARGIN: f32 = 0.03;
+
 /// What a warning's lead starts with, in every adapter.
 pub const WARNING_MARK: &str = "⚠️";
 /// What a caution's lead starts with, in every adapter: an everyday strain, not an alarm.
@@ -58,14 +65,31 @@ pub struct Warning {
     pub headline: String,
     /// The tiered groups the message fired, most urgent first.
     pub signs: Vec<Sign>,
+    /// How the signs were noticed: by their words, or only by the message's meaning.
+    pub noticed: Noticed,
+}
+
+/// How a warning's signs were noticed, so that the card never claims more than the message said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Noticed {
+    /// A phrase rule of `red-flags.toml` matched the message's words.
+    Words,
+    /// Only the semantic net: the message reads like a warning-sign exemplar.
+    Meaning,
 }
 
 impl Warning {
     /// The card's first line, the same in every adapter: "You mentioned chest pain with back pain.
-    /// Emergency now: call 999 / 112 / 911 or go to A&E / the ER."
+    /// Emergency now: call 999 / 112 / 911 or go to A&E / the ER." When only the message's meaning
+    /// raised it, the line says what it may describe instead of what it mentioned.
     pub fn lead(&self) -> String {
+        let opening = match self.noticed {
+            Noticed::Words => "You mentioned",
+            Noticed::Meaning => "Your message may describe",
+        };
         format!(
-            "You mentioned {}. {}.",
+            "{opening} {}. {}.",
             spoken_list(&self.signs),
             self.headline.trim_end_matches('.')
         )
@@ -180,6 +204,7 @@ impl Triage {
                 tier,
                 headline: self.headline(tier),
                 signs: tiered,
+                noticed: Noticed::Words,
             });
         }
         if soft.is_empty() {
@@ -194,8 +219,8 @@ impl Triage {
 
     /// The warning the semantic safety net adds: for each exemplar group (`groups`, with the
     /// message's best cosine to its exemplars in `similarities`) at or above
-    /// [`NET_MIN_SIMILARITY`] and at least `ordinary`, the message's best cosine to the stored
-    /// question of any ordinary entry, that group's sign; the most urgent tier wins. A message must
+    /// [`NET_MIN_SIMILARITY`] and at least [`NET_MARGIN`] above `ordinary`, the message's best
+    /// cosine to the stored question of any ordinary entry, that group's sign; the most urgent tier wins. A message must
     /// read more like a warning sign than like an everyday question: "isn't some back pain normal?"
     /// resembles a short exemplar, but a stored question more. `None` when no group qualifies. It
     /// only ever adds a warning: the rules' verdict is decided before it.
@@ -208,7 +233,7 @@ impl Triage {
         let mut signs: Vec<Sign> = groups
             .iter()
             .zip(similarities)
-            .filter(|(_, &s)| s >= NET_MIN_SIMILARITY && s >= ordinary)
+            .filter(|(_, &s)| s >= NET_MIN_SIMILARITY && s >= ordinary + NET_MARGIN)
             .filter_map(|(g, _)| self.signs.iter().find(|s| &s.group == g).cloned())
             .filter(|s| s.concern.tier().is_some())
             .collect();
@@ -218,6 +243,7 @@ impl Triage {
             tier,
             headline: self.headline(tier),
             signs,
+            noticed: Noticed::Meaning,
         })
     }
 
@@ -290,6 +316,9 @@ mod tests {
             ("back pain and I can't control my bladder", "bladder-bowel"),
             ("my legs keep giving way since I hurt my back", "weakness"),
             ("back ache with a fever for 3 days", "systemic"),
+            // "Backache" written as one word.
+            ("backache and running a fever", "systemic"),
+            ("my backache is bad and I can't pee", "bladder-bowel"),
             ("sudden stabbing pain lifting a pallet", "strain"),
             ("back pain and chest pain when lifting", "chest-pain"),
             (
@@ -706,12 +735,23 @@ mod tests {
         let close = [0.40, 0.75];
         // Close to a night-pain exemplar, but closer still to an ordinary entry's question.
         assert!(triage().net_warning(&groups, &close, 0.80).is_none());
+        // Closer to the exemplar, but only by a near tie: the shared setting, not the sign.
+        assert!(triage()
+            .net_warning(&groups, &close, 0.75 - NET_MARGIN / 2.0)
+            .is_none());
         let warning = triage()
             .net_warning(&groups, &close, 0.60)
             .expect("a warning");
         assert_eq!(warning.tier, Tier::SameDay);
         assert_eq!(warning.signs.len(), 1);
         assert_eq!(warning.signs[0].group, "night-pain");
+        // The card says what the message may describe: no phrase of it named the sign.
+        assert_eq!(warning.noticed, Noticed::Meaning);
+        assert!(
+            warning.lead().starts_with("Your message may describe "),
+            "{}",
+            warning.lead()
+        );
         // Below the similarity floor nothing fires, however unlike any entry the message is.
         assert!(triage().net_warning(&groups, &[0.65, 0.65], 0.0).is_none());
     }

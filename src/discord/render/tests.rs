@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::knowledge::{Citation, Entry, SourceKind, SynonymGroup, Tip};
-use crate::safety::{Caution, Concern, Sign, Tier};
+use crate::safety::{Caution, Concern, Noticed, Sign, Tier};
 use crate::Suggestion;
 use serde_json::{json, Value};
 
@@ -163,6 +163,7 @@ fn warning(tier: Tier, headline: &str, signs: Vec<Sign>) -> Warning {
         tier,
         headline: headline.to_string(),
         signs,
+        noticed: Noticed::Words,
     }
 }
 
