@@ -4,7 +4,7 @@ use super::render::reply_text;
 use crate::assistant::{Assistant, Reply, ReplyKind, SemanticStatus};
 use crate::matcher::semantic::MODEL_DIR_NAME;
 use crate::matcher::{normalize, Origin, Scoring, Thresholds};
-use crate::safety::{Caution, Warning, NET_MIN_SIMILARITY};
+use crate::safety::{Caution, Warning, NET_MARGIN, NET_MIN_SIMILARITY};
 use clap::Args;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
@@ -149,7 +149,7 @@ pub fn explain(assistant: &Assistant, question: &str, out: &mut dyn Write) -> an
                 writeln!(
                     out,
                     "warning-sign net: closest {group} {similarity:.3} (raises a warning at {NET_MIN_SIMILARITY:.2} \
-                     and at least the closest ordinary question, {:.3})",
+                     and {NET_MARGIN:.2} above the closest ordinary question, {:.3})",
                     assistant.ordinary_similarity(&view)
                 )?;
             }

@@ -174,6 +174,11 @@ const CONTRACTIONS: &[(&str, &str)] = &[
     ("coz", "because"),
 ];
 
+/// Words whose "'s" is always "is" (or "has"), never a possessive.
+const IS_AFTER: &[&str] = &[
+    "what", "that", "how", "where", "who", "when", "why", "it", "there", "here", "he", "she",
+];
+
 fn expand(word: &str, out: &mut Vec<String>) {
     if let Some((_, full)) = CONTRACTIONS.iter().find(|(short, _)| *short == word) {
         out.extend(full.split(' ').map(str::to_string));
@@ -198,7 +203,11 @@ fn expand(word: &str, out: &mut Vec<String>) {
         }
     }
     if let Some(stem) = word.strip_suffix("'s") {
+        // "what's" is "what is", as "whats" already is; after a noun it is a possessive.
         out.push(stem.to_string());
+        if IS_AFTER.contains(&stem) {
+            out.push("is".to_string());
+        }
         return;
     }
     let clean: String = word.chars().filter(|&c| c != '\'').collect();
@@ -216,6 +225,9 @@ mod tests {
         assert_eq!(normalize("Why can't I hinge?"), "why cannot i hinge");
         assert_eq!(normalize("why cant i hinge"), "why cannot i hinge");
         assert_eq!(normalize("I don’t get it"), "i do not get it");
+        assert_eq!(normalize("where's it leaking?"), "where is it leaking");
+        assert_eq!(normalize("wheres it leaking"), "where is it leaking");
+        assert_eq!(normalize("it's my dad's back"), "it is my dad back");
     }
 
     #[test]
