@@ -7,7 +7,7 @@ use hingebot::config::MatcherSettings;
 use hingebot::knowledge::WarningExample;
 use hingebot::matcher::semantic::{default_model_dir, Encoder};
 use hingebot::matcher::Scoring;
-use hingebot::safety::Tier;
+use hingebot::safety::{Noticed, Tier};
 use hingebot::{Assistant, KnowledgeBase, ReplyKind};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -299,6 +299,48 @@ fn a_curated_exemplar_catches_a_warning_sign_that_no_rule_lists() {
         warning.signs.iter().any(|s| s.group == "chest-pain"),
         "{warning:?}"
     );
+    // No phrase named the sign, so the card says what the message may describe.
+    assert_eq!(warning.noticed, Noticed::Meaning);
+    assert!(
+        warning
+            .lead()
+            .starts_with("Your message may describe chest pain"),
+        "{}",
+        warning.lead()
+    );
+}
+
+#[test]
+fn an_everyday_strain_never_gets_the_warning_card_from_meaning_alone() {
+    // Warning-sign exemplars share their setting with everyday strains ("since I lifted that
+    // box"); an exemplar whose setting outweighs its sign would put an emergency card on these.
+    let (hybrid, _) = assistants();
+    let mut alarmed = Vec::new();
+    for injury in [
+        "did my back in",
+        "hurt my back",
+        "tweaked my back",
+        "my back went",
+        "put my back out",
+        "strained my back",
+    ] {
+        for activity in [
+            "lifting a box",
+            "carrying the shopping",
+            "picking up a crate",
+            "loading the van",
+            "moving a sofa",
+        ] {
+            for ask in ["yesterday, now what", "this morning, what now?"] {
+                let message = format!("{injury} {activity} {ask}");
+                let reply = hybrid.reply(&message);
+                if reply.kind == ReplyKind::RedFlag {
+                    alarmed.push((message, reply.warning));
+                }
+            }
+        }
+    }
+    assert!(alarmed.is_empty(), "{alarmed:#?}");
 }
 
 /// Messages the rules flag, with everyday words around them.

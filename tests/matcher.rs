@@ -83,6 +83,24 @@ fn a_confident_answer_carries_its_follow_ups() {
 }
 
 #[test]
+fn an_injury_is_answered_as_an_injury_wherever_it_happened() {
+    // The activity is where the back went, not what the message asks about.
+    for q in [
+        "did my back in moving a sofa yesterday, now what",
+        "pulled something in my lower back while lifting my toddler, what now",
+        "felt my back go loading the van this morning, any tips",
+        "my back went picking up a crate of drinks on friday, what should I do",
+    ] {
+        assert_eq!(first(q).as_deref(), Some("back-tweak-recovery"), "{q}");
+    }
+    // Asked about the activity itself, the activity's entry answers.
+    assert_eq!(
+        first("hurt my back carrying the shopping, how should I carry the bags").as_deref(),
+        Some("groceries")
+    );
+}
+
+#[test]
 fn chatter_gets_no_answer() {
     for q in [
         "what's for lunch today",

@@ -134,6 +134,8 @@ struct RawGroup {
     words: Vec<String>,
     #[serde(default)]
     other_sense: bool,
+    #[serde(default)]
+    injury: bool,
 }
 
 /// An entry that passed its own checks, with the spans needed for cross-entry checks.
@@ -849,6 +851,7 @@ fn check_synonyms(check: &mut FileCheck<'_>, groups: Vec<Spanned<RawGroup>>) -> 
             canonical,
             words,
             other_sense: g.other_sense,
+            injury: g.injury,
         });
     }
     out

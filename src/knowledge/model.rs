@@ -159,6 +159,9 @@ pub struct SynonymGroup {
     /// The phrases give a topic word another sense ("the lift is broken", "door hinge"): unless a
     /// message using one also names two topic words, its evidence drops a level.
     pub other_sense: bool,
+    /// The phrases report an injury that happened ("did my back in"): an activity named right after
+    /// one ("… moving a sofa") says where it happened, so it counts for less than what is asked.
+    pub injury: bool,
 }
 
 /// How urgent a warning sign is, most urgent first. Each tier has one headline, shown verbatim on

@@ -4,6 +4,7 @@ use super::normalize::normalize;
 use super::typo::TypoIndex;
 use crate::knowledge::SynonymGroup;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::ops::Range;
 
 /// Words that carry no topic. Question words (how, why, what, where, when) and negations stay: they
 /// tell "what is a hinge" from "how do I hinge" and "why can't I".
@@ -175,6 +176,9 @@ pub struct Term {
     pub text: String,
     /// How the term came about, for `--explain`.
     pub origin: Origin,
+    /// Typed in the setting of an injury the message reports: "moving a sofa" in "did my back in
+    /// moving a sofa, now what". The message asks about the injury, not the sofa.
+    pub setting: bool,
 }
 
 /// Where a term came from.
@@ -197,6 +201,8 @@ pub struct Analyzer {
     phrases: FxHashMap<Vec<String>, String>,
     /// Canonical terms of the groups that give a topic word another sense (`other_sense`).
     other_sense: FxHashSet<String>,
+    /// Canonical terms of the groups that report an injury (`injury`).
+    injury: FxHashSet<String>,
     longest_phrase: usize,
     typo: TypoIndex,
 }
@@ -206,11 +212,15 @@ impl Analyzer {
     pub fn new(groups: &[SynonymGroup]) -> Analyzer {
         let mut phrases = FxHashMap::default();
         let mut other_sense = FxHashSet::default();
+        let mut injury = FxHashSet::default();
         let mut longest_phrase = 1;
         for g in groups {
             let canonical = stem_phrase(&g.canonical).join("_");
             if g.other_sense {
                 other_sense.insert(canonical.clone());
+            }
+            if g.injury {
+                injury.insert(canonical.clone());
             }
             for w in std::iter::once(&g.canonical).chain(&g.words) {
                 let key = stem_phrase(w);
@@ -225,6 +235,7 @@ impl Analyzer {
             stop: STOP_WORDS.iter().copied().collect(),
             phrases,
             other_sense,
+            injury,
             longest_phrase,
             typo: TypoIndex::default(),
         }
@@ -258,6 +269,8 @@ impl Analyzer {
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
         let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
         let mut out = Vec::with_capacity(words.len());
+        // Words in this range are the setting of an injury just reported.
+        let mut setting = 0..0;
         let mut i = 0;
         while i < words.len() {
             if let Some((len, canonical)) = self.phrase_at(&stems[i..]) {
@@ -267,13 +280,21 @@ impl Analyzer {
                 } else {
                     Origin::Synonym(source)
                 };
+                let injury = self.injury.contains(canonical);
                 out.push(Term {
                     text: canonical.to_string(),
                     origin,
+                    setting: setting.contains(&i),
                 });
                 i += len;
+                if injury {
+                    if let Some(found) = setting_of(&words, i) {
+                        setting = found;
+                    }
+                }
                 continue;
             }
+            let in_setting = setting.contains(&i);
             let word = words[i];
             i += 1;
             if self.stop.contains(word) || word.chars().count() > 40 {
@@ -284,6 +305,7 @@ impl Analyzer {
                 out.push(Term {
                     text: s.clone(),
                     origin: Origin::Word,
+                    setting: in_setting,
                 });
             } else if let Some(fixed) = (!crate::english::is_common(word))
                 .then(|| self.typo.correct(s))
@@ -297,11 +319,13 @@ impl Analyzer {
                 out.push(Term {
                     text,
                     origin: Origin::Typo(word.to_string()),
+                    setting: in_setting,
                 });
             } else {
                 out.push(Term {
                     text: s.clone(),
                     origin: Origin::Unknown,
+                    setting: in_setting,
                 });
             }
         }
@@ -314,6 +338,73 @@ impl Analyzer {
             .rev()
             .find_map(|len| self.phrases.get(&stems[..len]).map(|c| (len, c.as_str())))
     }
+}
+
+/// Words that end the setting of a reported injury: when it happened, and what is being asked.
+const SETTING_ENDS: &[&str] = &[
+    "yesterday",
+    "today",
+    "tonight",
+    "this",
+    "last",
+    "on",
+    "at",
+    "now",
+    "and",
+    "but",
+    "so",
+    "then",
+    "what",
+    "how",
+    "why",
+    "should",
+    "can",
+    "could",
+    "is",
+    "it",
+    "i",
+    "any",
+    "do",
+    "does",
+    "will",
+    "would",
+    "since",
+    "after",
+    "before",
+    "when",
+    "ago",
+    "please",
+    "help",
+    "tips",
+    "advice",
+];
+/// At most this many words after the activity's "-ing" word belong to the setting.
+const SETTING_MAX_WORDS: usize = 4;
+
+/// Words that may stand between an injury and its activity: where it hurts ("pulled something in
+/// my lower back lifting …") and "while".
+const BEFORE_ACTIVITY: &[&str] = &[
+    "in", "to", "my", "his", "her", "their", "the", "lower", "low", "upper", "back", "while",
+    "whilst", "from", "by",
+];
+
+/// The words of the setting of an injury reported just before word `start`: an activity in "-ing"
+/// ("… moving a sofa", "… in my back while lifting a crate") up to a word of [`SETTING_ENDS`].
+/// `None` when no activity follows.
+fn setting_of(words: &[&str], start: usize) -> Option<Range<usize>> {
+    let mut i = start;
+    while i < start + 6 && words.get(i).is_some_and(|w| BEFORE_ACTIVITY.contains(w)) {
+        i += 1;
+    }
+    let is_activity = |w: &str| w.len() >= 5 && w.ends_with("ing");
+    if !words.get(i).is_some_and(|w| is_activity(w)) {
+        return None;
+    }
+    let mut end = i + 1;
+    while end < words.len() && end <= i + SETTING_MAX_WORDS && !SETTING_ENDS.contains(&words[end]) {
+        end += 1;
+    }
+    Some(i..end)
 }
 
 fn stem_phrase(phrase: &str) -> Vec<String> {
@@ -412,6 +503,7 @@ mod tests {
             canonical: "lift".into(),
             words: vec!["pick up".into(), "grab".into()],
             other_sense: false,
+            injury: false,
         }]);
         let terms: Vec<String> = a
             .terms("how do I pick up boxes")
@@ -419,5 +511,40 @@ mod tests {
             .map(|t| t.text)
             .collect();
         assert_eq!(terms, vec!["how", "lift", "box"]);
+    }
+
+    #[test]
+    fn the_activity_after_a_reported_injury_is_its_setting() {
+        let a = Analyzer::new(&[SynonymGroup {
+            canonical: "tweak".into(),
+            words: vec!["did my back in".into(), "pulled something".into()],
+            other_sense: false,
+            injury: true,
+        }]);
+        let setting = |text: &str| -> Vec<String> {
+            a.terms(text)
+                .into_iter()
+                .filter(|t| t.setting)
+                .map(|t| t.text)
+                .collect()
+        };
+        let plain =
+            |text: &str| -> Vec<String> { a.terms(text).into_iter().map(|t| t.text).collect() };
+        assert_eq!(
+            setting("did my back in moving a sofa yesterday, now what"),
+            plain("moving a sofa")
+        );
+        // Where it hurts is not the setting; the activity after it is.
+        assert_eq!(
+            setting("pulled something in my lower back while lifting a crate at work"),
+            plain("lifting a crate")
+        );
+        // No activity right after the injury: nothing is setting.
+        assert!(setting("did my back in, how do I lift boxes now").is_empty());
+        // The setting ends where the question starts.
+        assert_eq!(
+            setting("did my back in lifting, how should I lift"),
+            plain("lifting")
+        );
     }
 }

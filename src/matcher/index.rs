@@ -46,6 +46,9 @@ const MIN_QUESTION_SHARE: f32 = 0.3;
 /// How fast an unknown word's weight falls with query length beyond `SHORT_QUERY_TERMS` (an exponent:
 /// 1.0 keeps their total weight constant however long the story gets).
 const LONG_QUERY_DILUTION: f32 = 1.0;
+/// What a word counts for when it only names the setting of an injury the message reports ("did
+/// my back in moving a sofa, now what" asks about the back, not the sofa; see `Term::setting`).
+const SETTING_FACTOR: f32 = 0.3;
 const BIGRAM_BONUS: f32 = 0.04;
 const MAX_BIGRAM_BONUS: f32 = 0.12;
 
@@ -335,11 +338,14 @@ impl Index {
                 continue;
             }
             seen.push(&t.text);
-            let factor = if matches!(t.origin, Origin::Typo(_)) {
+            let mut factor = if matches!(t.origin, Origin::Typo(_)) {
                 TYPO_FACTOR
             } else {
                 1.0
             };
+            if terms.iter().filter(|o| o.text == t.text).all(|o| o.setting) {
+                factor *= SETTING_FACTOR;
+            }
             // General words count for less on both sides of the cosine (see `question_weight`), so
             // a rare general word ("exactly") cannot swamp the topic words of a question.
             let (entry, question, evidence) = match id {
