@@ -90,6 +90,9 @@ fn an_injury_is_answered_as_an_injury_wherever_it_happened() {
         "pulled something in my lower back while lifting my toddler, what now",
         "felt my back go loading the van this morning, any tips",
         "my back went picking up a crate of drinks on friday, what should I do",
+        // Someone else's back.
+        "my dad put his back out moving a wardrobe, what should he do",
+        "a lad on my team did his back in while stacking chairs, how long till he can lift again",
     ] {
         assert_eq!(first(q).as_deref(), Some("back-tweak-recovery"), "{q}");
     }

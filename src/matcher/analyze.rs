@@ -268,12 +268,13 @@ impl Analyzer {
     pub fn terms_normalized(&self, normalized: &str) -> Vec<Term> {
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
         let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+        let keys: Vec<String> = stems.iter().map(|s| phrase_key(s).to_string()).collect();
         let mut out = Vec::with_capacity(words.len());
         // Words in this range are the setting of an injury just reported.
         let mut setting = 0..0;
         let mut i = 0;
         while i < words.len() {
-            if let Some((len, canonical)) = self.phrase_at(&stems[i..]) {
+            if let Some((len, canonical)) = self.phrase_at(&keys[i..]) {
                 let source = words[i..i + len].join(" ");
                 let origin = if source == canonical {
                     Origin::Word
@@ -407,12 +408,22 @@ fn setting_of(words: &[&str], start: usize) -> Option<Range<usize>> {
     Some(i..end)
 }
 
+/// A phrase's words as synonym phrases are looked up: stemmed, with every possessive read as "my",
+/// so "did my back in" also reads "did his back in" and "push your hips back" "push her hips back".
 fn stem_phrase(phrase: &str) -> Vec<String> {
     normalize(phrase)
         .split(' ')
         .filter(|w| !w.is_empty())
-        .map(stem)
+        .map(|w| phrase_key(&stem(w)).to_string())
         .collect()
+}
+
+/// A stemmed word as phrase lookups see it: possessives are all "my".
+fn phrase_key(stem: &str) -> &str {
+    match stem {
+        "his" | "her" | "their" | "your" | "our" => "my",
+        other => other,
+    }
 }
 
 /// A light, deterministic suffix stripper: enough to join "hinging"/"hinges"/"hinged" to "hing".
@@ -546,5 +557,25 @@ mod tests {
             setting("did my back in lifting, how should I lift"),
             plain("lifting")
         );
+    }
+
+    #[test]
+    fn a_phrase_with_my_also_reads_with_his_her_their_and_your() {
+        let a = Analyzer::new(&[SynonymGroup {
+            canonical: "tweak".into(),
+            words: vec!["did my back in".into()],
+            other_sense: false,
+            injury: true,
+        }]);
+        for text in [
+            "did my back in",
+            "he did his back in",
+            "she did her back in",
+            "they did their back in",
+            "you did your back in",
+        ] {
+            let terms: Vec<String> = a.terms(text).into_iter().map(|t| t.text).collect();
+            assert!(terms.contains(&"tweak".to_string()), "{text}: {terms:?}");
+        }
     }
 }
