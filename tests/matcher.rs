@@ -104,6 +104,17 @@ fn an_injury_is_answered_as_an_injury_wherever_it_happened() {
 }
 
 #[test]
+fn questions_about_the_assistant_itself_get_what_it_is() {
+    for q in [
+        "who made this bot",
+        "is this bot any good, where does it get its info from",
+        "ok so where does your information come from thanks",
+    ] {
+        assert_eq!(first(q).as_deref(), Some("medical-disclaimer"), "{q}");
+    }
+}
+
+#[test]
 fn chatter_gets_no_answer() {
     for q in [
         "what's for lunch today",
@@ -133,6 +144,10 @@ fn chatter_gets_no_answer() {
         "is the swing shift paid at a higher rate",
         "what's the company stance on working from home on fridays",
         "heard he got the sack last week",
+        // Words that ask about this assistant, used about other things.
+        "where can I find information about the pension scheme",
+        "who do I speak to in human resources about my contract",
+        "is the training program still on for friday",
     ] {
         let reply = assistant().reply(q);
         assert!(matches!(reply.kind, ReplyKind::Abstain), "{q}: {reply:?}");
