@@ -135,6 +135,7 @@ fn chatter_gets_no_answer() {
         "best pre workout for the gym",
         // Topic words in another sense: the lift (elevator), a lift (a ride), backing up files.
         "the goods lift is stuck between floors again",
+        "does anyone know if the lift is fixed yet",
         "can someone give me a lift to the station",
         "we need to back up the database tonight",
         "how do i make a pivot table in excel",
