@@ -382,6 +382,8 @@ const SETTING_ENDS: &[&str] = &[
 /// At most this many words after the activity's "-ing" word belong to the setting.
 const SETTING_MAX_WORDS: usize = 4;
 
+/// At most this many words may stand between an injury and its activity.
+const BEFORE_ACTIVITY_MAX_WORDS: usize = 6;
 /// Words that may stand between an injury and its activity: where it hurts ("pulled something in
 /// my lower back lifting …") and "while".
 const BEFORE_ACTIVITY: &[&str] = &[
@@ -394,7 +396,9 @@ const BEFORE_ACTIVITY: &[&str] = &[
 /// `None` when no activity follows.
 fn setting_of(words: &[&str], start: usize) -> Option<Range<usize>> {
     let mut i = start;
-    while i < start + 6 && words.get(i).is_some_and(|w| BEFORE_ACTIVITY.contains(w)) {
+    while i < start + BEFORE_ACTIVITY_MAX_WORDS
+        && words.get(i).is_some_and(|w| BEFORE_ACTIVITY.contains(w))
+    {
         i += 1;
     }
     let is_activity = |w: &str| w.len() >= 5 && w.ends_with("ing");
@@ -524,14 +528,19 @@ mod tests {
         assert_eq!(terms, vec!["how", "lift", "box"]);
     }
 
-    #[test]
-    fn the_activity_after_a_reported_injury_is_its_setting() {
-        let a = Analyzer::new(&[SynonymGroup {
+    /// An analyser with one injury group, "tweak".
+    fn injury_analyzer(words: &[&str]) -> Analyzer {
+        Analyzer::new(&[SynonymGroup {
             canonical: "tweak".into(),
-            words: vec!["did my back in".into(), "pulled something".into()],
+            words: words.iter().map(|w| w.to_string()).collect(),
             other_sense: false,
             injury: true,
-        }]);
+        }])
+    }
+
+    #[test]
+    fn the_activity_after_a_reported_injury_is_its_setting() {
+        let a = injury_analyzer(&["did my back in", "pulled something"]);
         let setting = |text: &str| -> Vec<String> {
             a.terms(text)
                 .into_iter()
@@ -561,12 +570,7 @@ mod tests {
 
     #[test]
     fn a_phrase_with_my_also_reads_with_his_her_their_and_your() {
-        let a = Analyzer::new(&[SynonymGroup {
-            canonical: "tweak".into(),
-            words: vec!["did my back in".into()],
-            other_sense: false,
-            injury: true,
-        }]);
+        let a = injury_analyzer(&["did my back in"]);
         for text in [
             "did my back in",
             "he did his back in",
