@@ -267,14 +267,17 @@ impl Analyzer {
     /// [`Analyzer::terms`] for text already put through [`normalize`].
     pub fn terms_normalized(&self, normalized: &str) -> Vec<Term> {
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
-        let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
-        let keys: Vec<String> = stems.iter().map(|s| phrase_key(s).to_string()).collect();
+        // Possessives are stop words, so reading them as "my" changes phrase lookups only.
+        let stems: Vec<String> = words
+            .iter()
+            .map(|w| phrase_key(&stem(w)).to_string())
+            .collect();
         let mut out = Vec::with_capacity(words.len());
         // Words in this range are the setting of an injury just reported.
         let mut setting = 0..0;
         let mut i = 0;
         while i < words.len() {
-            if let Some((len, canonical)) = self.phrase_at(&keys[i..]) {
+            if let Some((len, canonical)) = self.phrase_at(&stems[i..]) {
                 let source = words[i..i + len].join(" ");
                 let origin = if source == canonical {
                     Origin::Word

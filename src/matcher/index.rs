@@ -343,7 +343,8 @@ impl Index {
             } else {
                 1.0
             };
-            if terms.iter().filter(|o| o.text == t.text).all(|o| o.setting) {
+            // The first occurrence decides only when it is setting: then every other must be too.
+            if t.setting && terms.iter().filter(|o| o.text == t.text).all(|o| o.setting) {
                 factor *= SETTING_FACTOR;
             }
             // General words count for less on both sides of the cosine (see `question_weight`), so
