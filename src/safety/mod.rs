@@ -220,10 +220,11 @@ impl Triage {
     /// The warning the semantic safety net adds: for each exemplar group (`groups`, with the
     /// message's best cosine to its exemplars in `similarities`) at or above
     /// [`NET_MIN_SIMILARITY`] and at least [`NET_MARGIN`] above `ordinary`, the message's best
-    /// cosine to the stored question of any ordinary entry, that group's sign; the most urgent tier wins. A message must
-    /// read more like a warning sign than like an everyday question: "isn't some back pain normal?"
-    /// resembles a short exemplar, but a stored question more. `None` when no group qualifies. It
-    /// only ever adds a warning: the rules' verdict is decided before it.
+    /// cosine to the stored question of any ordinary entry, that group's sign; the most urgent
+    /// tier wins. A message must read more like a warning sign than like an everyday question:
+    /// "isn't some back pain normal?" resembles a short exemplar, but a stored question more.
+    /// `None` when no group qualifies. It only ever adds a warning: the rules' verdict is decided
+    /// before it.
     pub fn net_warning(
         &self,
         groups: &[String],
